@@ -1,0 +1,127 @@
+"""Grade submissions: sandboxed workers compute the student outputs, the hidden checks judge them.
+
+    records = grade(["submitted/"], jobs=2)
+
+Workers run in threads of this process (each drives one sandboxed fork server); the checks run in
+this process's pytest session, collected once per batch.
+"""
+import os
+import queue
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from . import cases, course, reference, scoring
+from .plugin import GradingSession
+from .sandbox.pool import Limits, Worker, WorkerDied, bwrap_works
+from .submissions import discover, read
+
+CHECKS = Path(__file__).with_name("checks")
+
+
+def _job_template(limits):
+    tools = course.tools()
+    return {"functions": {g.name: g.notebook for g in course.graded()},
+            "datasets": {k: [x.tolist(), y.tolist()] for k, (x, y) in tools.DATASETS.items()},
+            "test_inputs": reference.test_inputs_source(),
+            "limits": {"call_seconds": limits.call_seconds, "memory_mb": limits.memory_mb}}
+
+
+class WorkerPool:
+    """``jobs`` sandboxed workers, each driven by a thread; results come back as they finish."""
+
+    def __init__(self, jobs=1, sandbox=None, limits=Limits()):
+        self.jobs, self.limits = max(1, jobs), limits
+        self.sandbox = bwrap_works() if sandbox is None else sandbox
+        self.helper_dir = tempfile.mkdtemp(prefix="grader-helpers-")
+        shutil.copy(course.SOURCE / course.TOOLS, self.helper_dir)    # the released helper, pristine
+        self.template = _job_template(limits)
+        self.calls = cases.calls()
+        self.case_ids = [c.id for c in cases.all_cases()]
+        self.inputs = reference.inputs_source()
+
+    def close(self):
+        shutil.rmtree(self.helper_dir, ignore_errors=True)
+
+    def map(self, submissions):
+        """Yield (submission, reading, loaded, outcomes by case id), in the order they finish."""
+        tasks, done = queue.Queue(), queue.Queue()
+        for submission in submissions:
+            tasks.put(submission)
+        threads = [threading.Thread(target=self._serve, args=(tasks, done), daemon=True)
+                   for _ in range(min(self.jobs, len(submissions)) or 1)]
+        for thread in threads:
+            thread.start()
+        for _ in submissions:
+            yield done.get()
+        for thread in threads:
+            thread.join()
+
+    def _serve(self, tasks, done):
+        worker = None
+        while True:
+            try:
+                submission = tasks.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                worker = worker or Worker(self.helper_dir, self.sandbox, self.limits,
+                                          hidden=[Path(__file__).parent])
+                done.put(self._grade(worker, submission))
+            except Exception as error:  # noqa: BLE001 - a result is recorded whatever happens
+                done.put(self._failed(submission, f"grading failed: {type(error).__name__}: {error}"))
+                if isinstance(error, WorkerDied) and worker is not None:
+                    worker.close()
+                    worker = None
+        if worker is not None:
+            worker.close()
+
+    def _grade(self, worker, submission):
+        reading = read(submission)
+        job = dict(self.template, notebooks=reading.notebooks)
+        loaded, outcomes = worker.run(job, self.calls, self.inputs)
+        return submission, reading, loaded, {self.case_ids[i]: e for i, e in outcomes.items()}
+
+    def _failed(self, submission, message):
+        from .submissions import Reading
+        outcomes = {cid: {"event": "error", "kind": "exception", "message": message} for cid in self.case_ids}
+        return submission, Reading([], (message,), {}), None, outcomes
+
+
+def run_checks(session):
+    """Collect the hidden checks once and let ``session`` run them for every submission."""
+    args = ["-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS), "-p", "no:cacheprovider",
+            "-p", "no:terminal", "-p", "no:warnings", "-p", "no:logging", "-p", "autograder.plugin",
+            str(CHECKS)]
+    code = pytest.main(args, plugins=[session])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or session.collected == 0:
+        raise RuntimeError(f"the hidden checks did not run (pytest exit code {code})")
+
+
+def grade(paths, jobs=1, sandbox=None, limits=Limits(), on_record=None):
+    """Grade every submission under ``paths``; returns the records sorted by student."""
+    submissions = discover(paths)
+    pool = WorkerPool(jobs, sandbox, limits)
+    if not pool.sandbox:
+        print("warning: bubblewrap (bwrap) is not available: student code runs in a separate process "
+              "but NOT in a sandbox (it can read and write your files). Install bubblewrap.",
+              file=sys.stderr)
+    records = []
+
+    def sink(submission, reading, loaded, verdicts):
+        problems = list(reading.problems) + list((loaded or {}).get("errors", ()))
+        rec = scoring.record(submission.student, verdicts, problems, path=os.fspath(submission.path))
+        records.append(rec)
+        if on_record:
+            on_record(rec)
+
+    try:
+        if submissions:
+            run_checks(GradingSession(pool.map(submissions), sink))
+    finally:
+        pool.close()
+    return sorted(records, key=lambda r: r["student"]), pool.sandbox

@@ -1,0 +1,73 @@
+"""The reference: the solution cells of the source notebooks, loaded with the students' loader.
+
+Nothing here is a second copy of an answer: every reference function is read from
+``source/fitting_models/*.ipynb`` (the one hand-edited copy).
+"""
+import ast
+import inspect
+from functools import lru_cache
+
+import numpy as np
+
+from . import course, inputs
+
+# Reference functions the optimiser checks pass to students (as ``grad`` or ``loss``).
+INPUT_FUNCTIONS = ("linear_model", "linear_loss", "linear_gradient",
+                   "gabor_model", "gabor_loss", "gabor_gradient")
+
+
+@lru_cache(maxsize=None)
+def _definitions():
+    tools = course.tools()
+    return {nb: tools.definitions(str(course.SOURCE / nb)) for nb in course.notebooks()}
+
+
+@lru_cache(maxsize=None)
+def functions():
+    """Every graded function of the reference, by name."""
+    tools = course.tools()
+    found = {}
+    for defs in _definitions().values():
+        namespace, errors = tools.execute(defs)
+        if errors or defs.problems:
+            raise RuntimeError(f"the source notebook {defs.notebook} does not load: {errors or defs.problems}")
+        found.update({g.name: namespace[g.name] for g in course.graded() if g.name in namespace})
+    missing = {g.name for g in course.graded()} - set(found)
+    if missing:
+        raise RuntimeError(f"no reference for {sorted(missing)} in {course.SOURCE}")
+    return found
+
+
+def _defined(chunk):
+    node = ast.parse(chunk.source).body[0]
+    return getattr(node, "name", None)
+
+
+@lru_cache(maxsize=None)
+def test_inputs_source():
+    """Source of the non-reference test inputs (sent with every job)."""
+    return inspect.getsource(inputs)
+
+
+@lru_cache(maxsize=None)
+def inputs_source():
+    """Source of the reference losses and gradients (sent to phase-B children only)."""
+    chunks = [c for defs in _definitions().values() for c in defs.chunks
+              if _defined(c) in INPUT_FUNCTIONS]
+    names = {_defined(c) for c in chunks}
+    if names != set(INPUT_FUNCTIONS):
+        raise RuntimeError(f"reference inputs missing from the source notebooks: {set(INPUT_FUNCTIONS) - names}")
+    return "import numpy as np\n\n" + "\n\n".join(c.source for c in chunks) + "\n"
+
+
+@lru_cache(maxsize=None)
+def environment():
+    """What ``worker.run_call`` needs to decode arguments in the grader: datasets and inputs,
+    built from the same sources as in the sandbox."""
+    namespace = {}
+    exec(compile(test_inputs_source(), "<grader test inputs>", "exec"), namespace)
+    exec(compile(inputs_source(), "<grader inputs>", "exec"), namespace)
+    tools = course.tools()
+    return {"datasets": {name: (np.array(x, dtype=float), np.array(y, dtype=float))
+                         for name, (x, y) in tools.DATASETS.items()},
+            "inputs": namespace}

@@ -1,0 +1,54 @@
+"""Plain-text tables and the JSON file of a grading run."""
+import json
+import os
+import tempfile
+
+MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "timeout": "⏱", "not implemented": "·"}
+
+
+def _short(name):
+    return "".join(part[0] for part in name.split("_"))[:4]
+
+
+def class_table(records):
+    """One line per student: score and one mark per function."""
+    if not records:
+        return "no submissions found"
+    functions = [f["function"] for f in records[0]["functions"]]
+    width = max(8, *(len(r["student"]) for r in records))
+    head = f"{'student':<{width}}  {'score':>11}  " + " ".join(f"{_short(f):>4}" for f in functions)
+    lines = [head, "-" * len(head)]
+    for r in records:
+        marks = " ".join(f"{MARKS.get(f['status'], '?'):>4}" for f in r["functions"])
+        lines.append(f"{r['student']:<{width}}  {r['score']:>5g}/{r['max_score']:<5g}  {marks}")
+    key = ", ".join(f"{_short(f)} = {f}" for f in functions)
+    lines.append(f"\n{' '.join(f'{m} {s}' for s, m in MARKS.items())}\n{key}")
+    return "\n".join(lines)
+
+
+def student_table(record):
+    """Per check (function) of one student: points, cases passed, first problem."""
+    lines = [f"{record['student']}: {record['score']:g} / {record['max_score']:g}"]
+    for problem in record.get("problems", []):
+        lines.append(f"  ! {problem}")
+    width = max(len(f["function"]) for f in record["functions"])
+    for f in record["functions"]:
+        first = next((c for c in record["checks"] if c["function"] == f["function"] and c["status"] != "passed"), None)
+        why = f"  {first['status']}: {first['message']}" if first else ""
+        lines.append(f"  {MARKS.get(f['status'], '?')} {f['function']:<{width}} {f['score']:>6g}/{f['max_score']:<3g}"
+                     f" ({f['passed']}/{f['cases']} cases){why[:160]}")
+    return "\n".join(lines)
+
+
+def write_json(path, records, **meta):
+    """Atomically write the results file (a partial file is never left behind)."""
+    write_atomic(path, json.dumps({**meta, "submissions": records}, indent=1))
+
+
+def write_atomic(path, text):
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
