@@ -33,6 +33,13 @@ class Case:
         text = repr((self.args, self.kwargs))
         return "B" if any(f"'{name}'" in text for name in INPUT_FUNCTIONS) else "A"
 
+    @property
+    def dataset(self):
+        """The dataset the case runs on ("linear", "gabor"), or None."""
+        text = repr(self.args)
+        found = [name for name in ("linear", "gabor") if f"'$data': '{name}'" in text]
+        return found[0] if found else None
+
     def call(self, index):
         call = {"id": index, "function": self.function, "args": list(self.args),
                 "kwargs": dict(self.kwargs), "phase": self.phase}

@@ -14,6 +14,13 @@ def function_status(statuses):
     return "partial" if "passed" in statuses else "failed"
 
 
+def function_score(graded, verdicts):
+    """(points earned, cases passed, cases) of one graded function."""
+    cases = cases_of(graded.name)
+    passed = sum(1 for c in cases if verdicts.get(c.id) is not None and verdicts[c.id].passed)
+    return round(graded.points * passed / len(cases), 4), passed, len(cases)
+
+
 def record(student, verdicts, problems=(), **extra):
     """The result record of one submission (the JSON shape of the README)."""
     checks, functions = [], []
@@ -25,14 +32,13 @@ def record(student, verdicts, problems=(), **extra):
             verdict = verdicts.get(case.id) or Verdict("error", "no result was recorded for this case")
             statuses.append(verdict.status)
             check = {"name": case.id, "function": graded.name, "notebook": graded.notebook,
-                     "case": case.about, "score": round(share if verdict.passed else 0.0, 6),
+                     "case": case.about, "dataset": case.dataset, "score": round(share if verdict.passed else 0.0, 6),
                      "max_score": round(share, 6), "status": verdict.status, "message": verdict.message}
             check.update({k: getattr(verdict, k) for k in DETAIL if getattr(verdict, k) is not None})
             checks.append(check)
-        passed = statuses.count("passed")
-        functions.append({"function": graded.name, "notebook": graded.notebook,
-                          "score": round(graded.points * passed / len(cases), 4),
-                          "max_score": graded.points, "passed": passed, "cases": len(cases),
+        score, passed, total = function_score(graded, verdicts)
+        functions.append({"function": graded.name, "notebook": graded.notebook, "score": score,
+                          "max_score": graded.points, "passed": passed, "cases": total,
                           "status": function_status(statuses)})
     return {"student": student,
             "score": round(sum(f["score"] for f in functions), 4),
