@@ -133,7 +133,7 @@ def compare(expected, got):
         return Verdict("failed", f"expected {number(e)}, got {number(g)}", step=0,
                        expected=float(e), got=float(g))
     where = "t" if expected.kind == "probe" else "element"
-    return Verdict("failed", f"first differs at {where} = {index}: expected {number(e.ravel()[index])}, "
+    return Verdict("failed", f"first differs at {where} {index}: expected {number(e.ravel()[index])}, "
                              f"got {number(g.ravel()[index])}",
                    step=index, expected=float(e.ravel()[index]), got=float(g.ravel()[index]))
 
