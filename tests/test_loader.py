@@ -1,0 +1,74 @@
+"""The notebook loader (fitting_tools.definitions), shared by the grader and the student self-check:
+it keeps definitions, drops exploratory code, and reports broken notebooks without raising."""
+import json
+
+import pytest
+
+from autograder import course
+
+tools = course.tools()
+
+
+def notebook(path, *cells, meta=None):
+    nb = {"cells": [{"cell_type": "code", "source": src, "metadata": meta or {}, "outputs": [],
+                     "execution_count": None} for src in cells],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def test_keeps_definitions_and_drops_exploration(tmp_path):
+    nb = notebook(tmp_path / "a.ipynb",
+                  "%matplotlib inline\nimport numpy as np\nimport os",
+                  "RATE = 0.1\nGRID = np.linspace(0, 1, 5)\nBIG = [0] * 10",
+                  "def f(x):\n    return x * RATE\n\nprint(f(1))\nos._exit(3)",
+                  "while True:\n    pass",
+                  "path = f(2)\nnp.random.seed(0)\nfor i in range(10**9):\n    pass",
+                  "@staticmethod\ndef g():\n    return 1")
+    defs = tools.definitions(str(nb))
+    namespace, errors = tools.execute(defs)
+    assert errors == [] and defs.problems == ()
+    assert namespace["f"](10) == 1.0 and namespace["RATE"] == 0.1 and len(namespace["GRID"]) == 5
+    assert "path" not in namespace and "g" in namespace
+    kept = "\n".join(c.source for c in defs.chunks)
+    assert "print" not in kept and "_exit" not in kept and "while" not in kept and "seed" not in kept
+
+
+def test_syntax_error_names_the_cell_and_hides_only_its_functions(tmp_path):
+    nb = notebook(tmp_path / "b.ipynb", "def ok():\n    return 1", "def broken(:\n    pass\ndef also():\n    pass")
+    defs = tools.definitions(str(nb))
+    namespace, _ = tools.execute(defs)
+    assert namespace["ok"]() == 1
+    assert "cell 1" in defs.problems[0] and "syntax error" in defs.problems[0]
+    assert set(defs.broken) == {"broken", "also"}
+    with pytest.raises(NameError, match="cell 1"):
+        tools.load_functions(str(nb), "also")
+
+
+def test_bad_notebooks_are_reported(tmp_path):
+    (tmp_path / "c.ipynb").write_text('{"cells": [')
+    assert "not a valid notebook" in tools.definitions(str(tmp_path / "c.ipynb")).problems[0]
+    assert "missing" in tools.definitions(str(tmp_path / "nope.ipynb")).problems[0]
+    (tmp_path / "d.ipynb").write_text('{"cells": 3}')
+    assert "not a valid notebook" in tools.definitions(str(tmp_path / "d.ipynb")).problems[0]
+
+
+def test_a_failing_statement_does_not_hide_the_others(tmp_path):
+    nb = notebook(tmp_path / "e.ipynb", "import not_a_module_here\ndef f():\n    return 2")
+    namespace, errors = tools.execute(tools.definitions(str(nb)))
+    assert namespace["f"]() == 2 and "ModuleNotFoundError" in errors[0] and "cell 0" in errors[0]
+
+
+def test_test_cells_are_skipped(tmp_path):
+    meta = {"nbgrader": {"grade": True, "solution": False, "locked": True, "grade_id": "t", "points": 1,
+                         "schema_version": 3}}
+    nb = notebook(tmp_path / "f.ipynb", "from autograder.incell import grade", meta=meta)
+    assert tools.definitions(str(nb)).chunks == ()
+
+
+def test_tracebacks_point_at_the_cell(tmp_path):
+    nb = notebook(tmp_path / "g.ipynb", "x = 1", "def f():\n    return 1 / 0")
+    f = tools.load_functions(str(nb), "f")
+    with pytest.raises(ZeroDivisionError) as error:
+        f()
+    assert error.traceback[-1].path == "g.ipynb[cell 1]" and error.traceback[-1].lineno == 1   # 0-based
