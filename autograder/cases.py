@@ -11,7 +11,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from .reference import INPUT_FUNCTIONS
+from .reference import INPUT_FUNCTIONS, closure
+
+# Graded functions that a student's function may build on (the reference calls them, or students
+# often do). Their cases run with the REFERENCE version in its place, so a mistake in one function
+# costs that function's points only (tests/test_cases.py checks the reference calls nothing else).
+BUILDS_ON = {"gabor_loss": ("gabor_model",), "gabor_gradient": ("gabor_model",),
+             "batch_schedule": ("epoch_batches",), "gradient_descent_line_search": ("line_search",)}
 
 
 @dataclass(frozen=True)
@@ -28,10 +34,12 @@ class Case:
         return f"{self.function}[{self.label}]"
 
     @property
-    def phase(self):
-        """B if the case hands the student a reference loss or gradient."""
+    def needs(self):
+        """The reference functions the student's code gets on this case: the losses and gradients
+        passed as arguments, and the graded functions it builds on (with what they call)."""
         text = repr((self.args, self.kwargs))
-        return "B" if any(f"'{name}'" in text for name in INPUT_FUNCTIONS) else "A"
+        names = [n for n in INPUT_FUNCTIONS if f"'{n}'" in text] + list(BUILDS_ON.get(self.function, ()))
+        return closure(names) if names else frozenset()
 
     @property
     def dataset(self):
@@ -42,7 +50,7 @@ class Case:
 
     def call(self, index):
         call = {"id": index, "function": self.function, "args": list(self.args),
-                "kwargs": dict(self.kwargs), "phase": self.phase}
+                "kwargs": dict(self.kwargs)}
         if self.probe is not None:
             call["probe"] = list(self.probe)
         return call
@@ -347,3 +355,24 @@ def all_cases():
 
 def calls():
     return [case.call(i) for i, case in enumerate(all_cases())]
+
+
+@lru_cache(maxsize=None)
+def groups():
+    """How one submission's calls are split over sandboxed children: [(needs, [call ids])].
+
+    A child receives the reference code of its group's needs and nothing else, and never checks a
+    function whose reference it holds (so no answer can be copied from the grader's own inputs).
+    Cases go to the first group where that stays true; a handful of children per submission.
+    """
+    found = []                              # [needs, checked functions, call ids]
+    for index, case in enumerate(all_cases()):
+        for group in found:
+            needs, checked = group[0] | case.needs, group[1] | {case.function}
+            if not needs & checked:
+                group[0], group[1] = needs, checked
+                group[2].append(index)
+                break
+        else:
+            found.append([case.needs, {case.function}, [index]])
+    return [(frozenset(needs), ids) for needs, _, ids in found]

@@ -31,6 +31,15 @@ def _job_template(limits):
             "limits": {"call_seconds": limits.call_seconds, "memory_mb": limits.memory_mb}}
 
 
+def plan():
+    """[(call ids, reference source or None, names to inject)] per sandbox child (cases.groups())."""
+    found = []
+    for needs, ids in cases.groups():
+        inject = sorted({dep for i in ids for dep in cases.BUILDS_ON.get(cases.all_cases()[i].function, ())})
+        found.append((ids, reference.source_for(needs) if needs else None, inject))
+    return found
+
+
 class WorkerPool:
     """``jobs`` sandboxed workers, each driven by a thread; results come back as they finish."""
 
@@ -42,7 +51,7 @@ class WorkerPool:
         self.template = _job_template(limits)
         self.calls = cases.calls()
         self.case_ids = [c.id for c in cases.all_cases()]
-        self.inputs = reference.inputs_source()
+        self.plan = plan()
 
     def close(self):
         shutil.rmtree(self.helper_dir, ignore_errors=True)
@@ -83,7 +92,7 @@ class WorkerPool:
     def _grade(self, worker, submission):
         reading = read(submission)
         job = dict(self.template, notebooks=reading.notebooks)
-        loaded, outcomes = worker.run(job, self.calls, self.inputs)
+        loaded, outcomes = worker.run(job, self.calls, self.plan)
         return submission, reading, loaded, {self.case_ids[i]: e for i, e in outcomes.items()}
 
     def _failed(self, submission, message):

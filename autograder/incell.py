@@ -14,7 +14,7 @@ import signal
 import warnings
 
 from . import course, expected, reference
-from .cases import cases_of
+from .cases import BUILDS_ON, cases_of
 from .judge import Verdict
 from .scoring import function_score
 from .sandbox.worker import CallTimeout, _describe, run_call
@@ -49,7 +49,27 @@ def grade(name, namespace, seconds=3.0):
     """Grade the function ``name`` of ``namespace``; print one line per case; return the points."""
     graded = course.graded_by_name()[name]
     function = namespace.get(name)
-    verdicts, timed_out = {}, False
+    verdicts = {}
+    builds_on = {dep: reference.functions()[dep] for dep in BUILDS_ON.get(name, ())}
+    saved = {dep: namespace[dep] for dep in builds_on if dep in namespace}
+    namespace.update(builds_on)            # as in the sandbox: the reference in their place
+    try:
+        _grade_cases(name, function, verdicts, seconds)
+    finally:
+        for dep in builds_on:
+            namespace.pop(dep, None)
+        namespace.update(saved)
+    score, passed, total = function_score(graded, verdicts)
+    print(f"{name}: {passed}/{total} hidden cases passed, {score:g} of {graded.points:g} points")
+    for case in cases_of(name):
+        verdict = verdicts[case.id]
+        if not verdict.passed or verdict.matched:
+            print(f"  {'✓' if verdict.passed else '✗'} {case.about}: {verdict.status}, {verdict.message}")
+    return score
+
+
+def _grade_cases(name, function, verdicts, seconds):
+    timed_out = False
     for case in cases_of(name):
         if not callable(function):
             verdicts[case.id] = Verdict("error", f"`{name}` is not defined")
@@ -58,10 +78,3 @@ def grade(name, namespace, seconds=3.0):
         else:
             verdicts[case.id] = expected.verdict(case, _outcome(case, function, seconds))
             timed_out = verdicts[case.id].status == "timeout"
-    score, passed, total = function_score(graded, verdicts)
-    print(f"{name}: {passed}/{total} hidden cases passed, {score:g} of {graded.points:g} points")
-    for case in cases_of(name):
-        verdict = verdicts[case.id]
-        if not verdict.passed or verdict.matched:
-            print(f"  {'✓' if verdict.passed else '✗'} {case.about}: {verdict.status}, {verdict.message}")
-    return score

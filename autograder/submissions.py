@@ -1,6 +1,7 @@
 """Submissions: find them, and read a student's definitions from their notebooks (in the grader,
 as data: parsing JSON and Python syntax runs none of their code)."""
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from . import course
@@ -44,12 +45,23 @@ class Reading:
     broken: dict             # function -> problem hiding it
 
 
+@lru_cache(maxsize=None)
+def given_chunks(notebook):
+    """The read-only code of a notebook (imports, given helpers), from the source: a student's
+    edited or deleted copy of a locked cell never counts (as nbgrader restores locked cells)."""
+    tools = course.tools()
+    defs = tools.definitions(str(course.SOURCE / notebook), select=tools.is_given_cell)
+    return [[c.cell, c.line, c.source] for c in defs.chunks]
+
+
 def read(submission):
     tools = course.tools()
     notebooks, problems, broken = [], [], {}
+    student_cells = lambda cell: not (tools.is_test_cell(cell) or tools.is_given_cell(cell))  # noqa: E731
     for name in course.notebooks():
-        defs = tools.definitions(str(submission.path / name))
-        notebooks.append({"name": name, "chunks": [[c.cell, c.line, c.source] for c in defs.chunks]})
+        defs = tools.definitions(str(submission.path / name), select=student_cells)
+        own = [[c.cell, c.line, c.source] for c in defs.chunks]
+        notebooks.append({"name": name, "chunks": given_chunks(name) + own if defs.readable else []})
         problems += defs.problems
         broken.update(defs.broken)
     return Reading(notebooks, tuple(problems), broken)

@@ -5,10 +5,11 @@ read-only system, only the Python installation and a scratch tmpfs visible, the 
 (sources, solutions, gradebook, hidden tests, other students) absent, its own PID namespace, user
 ``nobody``. Without bwrap it is still a separate process (and the run says so once).
 
-For each submission the worker forks a child per phase: phase A runs the calls that need no
-reference input, phase B (optimisers) the calls that take the reference losses and gradients,
-which the grader writes straight to the phase-B child. A call that outlives its limit gets its
-child killed; the remaining calls of that function are skipped, the others run in a new child.
+For each submission the worker forks one child per group of calls (``cases.groups()``): a group's
+child receives the reference code its calls need (the losses and gradients passed to optimisers,
+the graded functions others build on), written by the grader straight to that child, and never
+checks a function whose reference it holds. A call that outlives its limit gets its child killed;
+the remaining calls of that function are skipped, the others run in a new child.
 """
 import json
 import os
@@ -264,15 +265,13 @@ class Worker:
 
     # -- one submission ------------------------------------------------------------------------
 
-    def run(self, job, calls, inputs):
-        """Run all ``calls`` (dicts with id, function, phase) of one submission.
-
-        Returns (loaded, outcomes): outcomes maps call id -> event dict (result or error).
-        """
+    def run(self, job, calls, plan):
+        """Run all ``calls`` of one submission, following ``plan``: [(call ids, reference source or
+        None, names to inject)]. Returns (loaded, outcomes by call id)."""
         outcomes, loaded = {}, None
         children = 0
-        for phase in ("A", "B"):
-            todo = [c for c in calls if c["phase"] == phase]
+        for ids, inputs, inject in plan:
+            todo = [calls[i] for i in ids]
             while todo:
                 children += 1
                 if children > MAX_CHILDREN:
@@ -282,17 +281,17 @@ class Worker:
                     break
                 try:
                     got_loaded, events, interruption = self.run_child(
-                        dict(job, calls=todo, needs_inputs=phase == "B"),
-                        inputs if phase == "B" else None)
+                        dict(job, calls=todo, needs_inputs=inputs is not None, inject=inject), inputs)
                 except WorkerDied as died:
                     self.restart()
                     got_loaded, events, interruption = None, [], ("died", todo[0]["id"], str(died))
                 loaded = loaded or got_loaded
                 if got_loaded is None and interruption is not None:   # the definitions never loaded
-                    for call in todo:
-                        outcomes[call["id"]] = _error(call, "exception" if interruption[0] != "timeout" else "timeout",
-                                                      "not run: your notebooks' definitions did not load "
-                                                      "(they took too long or crashed the process)")
+                    for call in calls:
+                        outcomes.setdefault(call["id"], _error(
+                            call, "exception" if interruption[0] != "timeout" else "timeout",
+                            "not run: your notebooks' definitions did not load "
+                            "(they took too long or crashed the process)"))
                     return loaded, outcomes
                 for event in events:
                     outcomes[event["call"]] = event

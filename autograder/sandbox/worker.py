@@ -4,9 +4,9 @@ Two uses, one code path for argument decoding and output encoding:
 - as a library (``run_call``), for the reference and the catalogued mistakes in the grader;
 - as a script (``python -I -S worker.py ...``), the fork server of the sandbox. It imports numpy and
   matplotlib once, then forks one child per job. A child runs the student's definitions and the
-  job's calls, writing one JSON line per call to the data socket; it never holds the grader's
-  expected values, and the reference input functions (losses, gradients) reach it only when its job
-  needs them (phase B), read from the data socket after the part-1 functions were graded.
+  job's calls, writing one JSON line per call to the data socket. It never holds the grader's
+  expected values; the reference functions its calls need (losses and gradients for optimisers,
+  functions others build on) reach it from the data socket, never through the fork server.
 
 This file imports nothing from the ``autograder`` package: inside the sandbox, that package does not exist.
 """
@@ -122,8 +122,9 @@ def _read_line(fd):
     return json.loads(buffer)
 
 
-def _load(job):
-    """Execute the student's kept definitions, one namespace per notebook."""
+def _load(job, injected):
+    """Execute the student's kept definitions, one namespace per notebook; ``injected`` names
+    (reference functions) then replace the student's own in every namespace."""
     namespaces, errors = {}, []
     for notebook in job["notebooks"]:
         namespace = {"__name__": notebook["name"].rsplit(".", 1)[0], "__builtins__": __builtins__}
@@ -134,6 +135,7 @@ def _load(job):
             except BaseException as error:  # noqa: BLE001 - student code may raise anything
                 errors.append(f"{notebook['name']}, cell {cell}, line {line}: "
                               f"{type(error).__name__}: {error}")
+        namespace.update(injected)
         namespaces[notebook["name"]] = namespace
     functions = {}
     for name, home in job["functions"].items():       # graded name -> notebook it belongs to
@@ -173,11 +175,10 @@ def child_main(job, data_fd):
     env = {"datasets": {k: (np.array(x, dtype=float), np.array(y, dtype=float))
                         for k, (x, y) in job["datasets"].items()}, "inputs": {}}
     exec(compile(job["test_inputs"], "<grader test inputs>", "exec"), env["inputs"])
-    functions, errors = _load(job)
-    _send(data_fd, {"event": "loaded", "defined": sorted(functions), "errors": errors})
     if job.get("needs_inputs"):
-        inputs = _read_line(data_fd)["inputs"]
-        exec(compile(inputs, "<grader inputs>", "exec"), env["inputs"])
+        exec(compile(_read_line(data_fd)["inputs"], "<grader inputs>", "exec"), env["inputs"])
+    functions, errors = _load(job, {name: env["inputs"][name] for name in job.get("inject", ())})
+    _send(data_fd, {"event": "loaded", "defined": sorted(functions), "errors": errors})
     signal.signal(signal.SIGALRM, _on_alarm)
     timed_out = set()
     for call in job["calls"]:
