@@ -35,7 +35,7 @@ MAX_CHILDREN = 12           # per submission: crash loops end here
 class Limits:
     call_seconds: float = 3.0      # per call of a student function
     load_seconds: float = 10.0     # running the notebook definitions
-    memory_mb: int = 1024          # address space a child may add to the fork server's
+    memory_mb: int = 512           # address space a child may add to the fork server's
 
 
 class WorkerDied(Exception):
@@ -78,7 +78,7 @@ def sandbox_command(helper_dir, control_fd, data_fd, hidden=()):
         if any(str(path).startswith(p + os.sep) for p in prefixes + paths):
             args += ["--tmpfs", str(path)]
     args += ["--ro-bind", str(WORKER), "/grader/worker.py",
-             "--ro-bind", str(helper_dir), "/grader/lib", "--chdir", "/tmp",
+             "--ro-bind", str(helper_dir), "/grader/lib", "--remount-ro", "/", "--chdir", "/tmp",
              python, "-I", "-S", "/grader/worker.py", str(control_fd), str(data_fd), "/tmp",
              "/grader/lib", *paths]
     return args
