@@ -54,6 +54,7 @@ class Definitions:
     chunks: tuple      # of Chunk
     problems: tuple    # of str: why some code could not be read
     broken: dict       # function name -> problem that hides it (syntax error in its cell)
+    readable: bool = True  # False if the notebook is missing or not valid JSON
 
 
 def _dotted(node):
@@ -101,13 +102,22 @@ def _without_magics(source):
                      for line in source.splitlines())
 
 
-def _is_test_cell(cell):
+def is_test_cell(cell):
+    """Graded test cells and the visible check cells: run by pytest or nbgrader, not loaded."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
+    return (bool(meta.get("grade")) and not meta.get("solution")) or \
+        str(meta.get("grade_id", "")).startswith("check_")
 
 
-def definitions(path):
-    """Read the definitions of a notebook (never raises for a bad notebook; see ``problems``)."""
+def is_given_cell(cell):
+    """Read-only code given with the assignment (imports, helper functions)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("locked")) and not is_test_cell(cell)
+
+
+def definitions(path, select=lambda cell: not is_test_cell(cell)):
+    """Read the definitions of a notebook's code cells for which ``select(cell)`` is true
+    (never raises for a bad notebook; see ``problems``)."""
     name = os.path.basename(path)
     try:
         with open(path, encoding="utf-8") as f:
@@ -115,12 +125,12 @@ def definitions(path):
         if not isinstance(cells, list):
             raise TypeError("'cells' is not a list")
     except FileNotFoundError:
-        return Definitions(name, (), (f"{name} is missing",), {})
+        return Definitions(name, (), (f"{name} is missing",), {}, readable=False)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-        return Definitions(name, (), (f"{name} is not a valid notebook ({error})",), {})
+        return Definitions(name, (), (f"{name} is not a valid notebook ({error})",), {}, readable=False)
     chunks, problems, broken = [], [], {}
     for index, cell in enumerate(cells):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or _is_test_cell(cell):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or not select(cell):
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
