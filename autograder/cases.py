@@ -178,21 +178,15 @@ def _line_search():
         Case("line_search", "uphill", "an increasing f (minimum at 0)", (ref("uphill"),), {"max_iter": 20}),
         Case("line_search", "wiggle", "f = cos(40 a) + a (many local minima)", (ref("wiggle"),)),
     ]
-    for dataset, phi, kwargs in [("linear", (1.6, -0.5), {"max_dist": 0.1, "tol": 1e-5, "max_iter": 15}),
-                                 ("gabor", (-1.5, 8.5), {"max_dist": 2.0})]:
-        direction = _reference_gradient(dataset, phi)
-        spec = {"$slice": [LOSS[dataset], dataset, list(phi), [float(v) for v in direction]]}
-        about = (f"f(a) = {WORDS[dataset].split()[0]} loss at phi - a g, phi = {fmt(phi)}, g its gradient, "
-                 + ", ".join(f"{k} = {v:g}" for k, v in kwargs.items()))
-        cases.append(Case("line_search", f"{dataset}-slice", about, (spec,), kwargs))
+    for name, phi, direction, kwargs, words in [
+            ("wave", (0.3, -0.7), (1.0, -0.5), {}, "sin(3 p0) cos(p1) + p0^2 p1"),
+            ("valley", (-1.0, 1.5), (-0.8, 1.2), {"max_dist": 2.0, "tol": 1e-5, "max_iter": 15},
+             "a Rosenbrock valley")]:
+        spec = {"$slice": [name, list(phi), list(direction)]}
+        about = (f"f(a) = {words} at p = {fmt(phi)} - a {fmt(direction)}"
+                 + "".join(f", {k} = {v:g}" for k, v in kwargs.items()))
+        cases.append(Case("line_search", f"{name}-slice", about, (spec,), kwargs))
     return cases
-
-
-def _reference_gradient(dataset, phi):
-    from .reference import environment
-    env = environment()
-    x, y = env["datasets"][dataset]
-    return env["inputs"][GRADIENT[dataset]](np.array(phi, dtype=float), x, y)
 
 
 def _gradient_descent():

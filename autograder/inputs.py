@@ -39,3 +39,8 @@ def wave(phi):
 def cubic(phi):
     """Central differences of a cubic with step h give 3 phi**2 + h**2 exactly."""
     return phi[0] ** 3 + 2 * phi[1] ** 3
+
+
+def valley(phi):
+    """A long curved valley (Rosenbrock's function, scaled)."""
+    return 0.1 * (1 - phi[0]) ** 2 + 2.0 * (phi[1] - phi[0] ** 2) ** 2

@@ -44,23 +44,36 @@ class GradingSession:
         if not verdict.passed:
             raise CheckFailed(verdict)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        report = yield
-        if call.when == "call" and call.excinfo is not None and not isinstance(call.excinfo.value, CheckFailed):
-            case = item.callspec.params["case"]            # the check itself broke: say so, loudly
+    def _prepare(self, item):
+        """Give a collected check its arguments once, for every student of the batch."""
+        known = {"case": item.callspec.params.get("case"), "judge": self.judge}
+        unknown = set(item._fixtureinfo.argnames) - set(known)
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: hidden checks take only `case` and `judge`, not {unknown}")
+        item.funcargs.update({name: known[name] for name in item._fixtureinfo.argnames})
+
+    def _run(self, item):
+        """One check on the current student: pytest's own call of the test function, without the
+        per-test setup, teardown and reports of a normal run (they would cost more than the check)."""
+        try:
+            item.runtest()
+        except CheckFailed:
+            pass
+        except Exception as error:  # noqa: BLE001 - the check itself broke: say so, loudly
+            case = item.callspec.params["case"]
             self.verdicts.setdefault(case.id, Verdict("error", f"grader error in {item.name}: "
-                                                               f"{call.excinfo.exconly()[:300]}"))
-        return report
+                                                               f"{type(error).__name__}: {error}"[:300]))
 
     def pytest_runtestloop(self, session):
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
             raise session.Interrupted(f"{session.testsfailed} errors during collection of the checks")
         self.collected = len(session.items)
         expected.warm()
+        for item in session.items:
+            self._prepare(item)
         for result in self.results:
             self.current, self.verdicts = result, {}
             for item in session.items:
-                item.config.hook.pytest_runtest_protocol(item=item, nextitem=None)
+                self._run(item)
             self.sink(result[0], result[1], result[2], self.verdicts)
         return True
