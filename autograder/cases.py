@@ -15,7 +15,7 @@ from .reference import INPUT_FUNCTIONS, closure
 
 # Graded functions that a student's function may build on (the reference calls them, or students
 # often do). Their cases run with the REFERENCE version in its place, so a mistake in one function
-# costs that function's points only (tests/test_cases.py checks the reference calls nothing else).
+# costs that function's points only (tests/test_cases.py checks that the reference calls nothing else).
 BUILDS_ON = {"gabor_loss": ("gabor_model",), "gabor_gradient": ("gabor_model",),
              "batch_schedule": ("epoch_batches",), "gradient_descent_line_search": ("line_search",)}
 
@@ -352,21 +352,26 @@ def calls():
 
 
 @lru_cache(maxsize=None)
-def groups():
-    """How one submission's calls are split over sandboxed children: [(needs, [call ids])].
+def stages():
+    """The order in which one submission's calls run in its sandboxed child: [(needs, call ids)].
 
-    A child receives the reference code of its group's needs and nothing else, and never checks a
-    function whose reference it holds (so no answer can be copied from the grader's own inputs).
-    Cases go to the first group where that stays true; a handful of children per submission.
+    Stage k receives the reference code of ``needs`` (the losses and gradients its cases pass in,
+    the graded functions they build on) when it starts, so every function is checked in a stage
+    before any stage that holds its reference: no answer can be copied from the grader's inputs.
+    A function's stage is one more than the latest stage of a graded function it needs.
     """
-    found = []                              # [needs, checked functions, call ids]
+    graded = {c.function for c in all_cases()}
+    level = {}
+
+    def stage_of(function):
+        if function not in level:
+            needs = {n for c in cases_of(function) for n in c.needs} & graded - {function}
+            level[function] = 1 + max((stage_of(n) for n in needs), default=-1)
+        return level[function]
+
+    found = {}
     for index, case in enumerate(all_cases()):
-        for group in found:
-            needs, checked = group[0] | case.needs, group[1] | {case.function}
-            if not needs & checked:
-                group[0], group[1] = needs, checked
-                group[2].append(index)
-                break
-        else:
-            found.append([case.needs, {case.function}, [index]])
-    return [(frozenset(needs), ids) for needs, _, ids in found]
+        needs, ids = found.setdefault(stage_of(case.function), (set(), []))
+        needs |= case.needs
+        ids.append(index)
+    return [(frozenset(found[k][0]), found[k][1]) for k in sorted(found)]

@@ -32,11 +32,12 @@ def _job_template(limits):
 
 
 def plan():
-    """[(call ids, reference source or None, names to inject)] per sandbox child (cases.groups())."""
-    found = []
-    for needs, ids in cases.groups():
+    """[(call ids, reference source or None, names to inject)] per stage (cases.stages())."""
+    found, held = [], set()
+    for needs, ids in cases.stages():
         inject = sorted({dep for i in ids for dep in cases.BUILDS_ON.get(cases.all_cases()[i].function, ())})
-        found.append((ids, reference.source_for(needs) if needs else None, inject))
+        held |= needs                     # a restarted child gets everything its stage may hold
+        found.append((ids, reference.source_for(held) if needs else None, inject))
     return found
 
 

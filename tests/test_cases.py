@@ -29,14 +29,16 @@ def test_builds_on_covers_what_the_reference_calls():
         assert used <= set(cases.BUILDS_ON.get(name, ())), name
 
 
-def test_no_child_holds_the_reference_of_a_function_it_checks():
-    every = []
-    for needs, ids in cases.groups():
-        checked = {cases.all_cases()[i].function for i in ids}
-        assert not needs & checked
+def test_no_function_is_checked_after_its_reference_reached_the_sandbox():
+    every, held = [], set()
+    stages = cases.stages()
+    for k, (needs, ids) in enumerate(stages):
+        held |= needs
+        later = {cases.all_cases()[i].function for _, ids_ in stages[k:] for i in ids_}
+        assert not held & later, (k, held & later)
         every += ids
     assert sorted(every) == list(range(len(cases.all_cases())))
-    assert len(cases.groups()) <= 5
+    assert len(stages) == 3
 
 
 def test_case_ids_are_unique_and_stable():

@@ -5,11 +5,11 @@ read-only system, only the Python installation and a scratch tmpfs visible, the 
 (sources, solutions, gradebook, hidden tests, other students) absent, its own PID namespace, user
 ``nobody``. Without bwrap it is still a separate process (and the run says so once).
 
-For each submission the worker forks one child per group of calls (``cases.groups()``): a group's
-child receives the reference code its calls need (the losses and gradients passed to optimisers,
-the graded functions others build on), written by the grader straight to that child, and never
-checks a function whose reference it holds. A call that outlives its limit gets its child killed;
-the remaining calls of that function are skipped, the others run in a new child.
+For each submission the worker forks one child, which runs the calls in stages (``cases.stages()``):
+at the start of a stage the grader writes the reference code the stage needs (the losses and
+gradients passed to optimisers, the graded functions others build on) straight to the child, and
+no function is checked after its reference arrived. A call that outlives its limit gets the child
+killed; the remaining calls of that function are skipped, the others run in a new child.
 """
 import json
 import os
@@ -231,14 +231,14 @@ class Worker:
 
     # -- one child -----------------------------------------------------------------------------
 
-    def run_child(self, job, inputs=None):
-        """Run one child; returns (loaded, events, interruption) where interruption is None,
-        ("timeout", call_id) or ("crash", call_id, exit code)."""
+    def run_child(self, job, sources):
+        """Run one child on ``job["stages"]``; ``sources[k]`` is stage k's reference code (or None).
+        Returns (loaded, events, interruption): interruption is None, ("timeout", call id),
+        ("crash", call id, exit code) or ("protocol", call id)."""
         self.control.send({"op": "fork", "job": job})
-        if inputs is not None:
-            self.data.send({"inputs": inputs})
         loaded, events = None, []
-        waiting = [c["id"] for c in job["calls"]]
+        waiting = [c["id"] for stage in job["stages"] for c in stage["calls"]]
+        firsts = [stage["calls"][0]["id"] for stage in job["stages"]]
         limit = self.limits.load_seconds
         while True:
             got = self._wait({"control", "data"}, limit)
@@ -249,9 +249,12 @@ class Worker:
             if channel == "control" and message.get("event") == "exited":
                 self.data.drain()
                 return loaded, events, ("crash", waiting[0] if waiting else None, message["code"])
-            event = message.get("event")
+            event, stage = message.get("event"), message.get("stage")
             if event == "loaded" and loaded is None:
                 loaded = message
+            elif event == "stage" and isinstance(stage, int) and 0 <= stage < len(firsts) and \
+                    waiting and waiting[0] == firsts[stage] and sources[stage] is not None:
+                self.data.send({"inputs": sources[stage]})   # every earlier call is answered
             elif event in ("result", "error") and waiting and message.get("call") == waiting[0]:
                 events.append(message)
                 waiting.pop(0)
@@ -266,47 +269,50 @@ class Worker:
     # -- one submission ------------------------------------------------------------------------
 
     def run(self, job, calls, plan):
-        """Run all ``calls`` of one submission, following ``plan``: [(call ids, reference source or
-        None, names to inject)]. Returns (loaded, outcomes by call id)."""
+        """Run all ``calls`` of one submission in the stages of ``plan``: [(call ids, reference
+        source or None, names to inject)]. Returns (loaded, outcomes by call id)."""
         outcomes, loaded = {}, None
-        children = 0
-        for ids, inputs, inject in plan:
-            todo = [calls[i] for i in ids]
-            while todo:
-                children += 1
-                if children > MAX_CHILDREN:
-                    for call in todo:
-                        outcomes[call["id"]] = _error(call, "exception",
-                                                      "not run: your code crashed the grader's process too often")
-                    break
-                try:
-                    got_loaded, events, interruption = self.run_child(
-                        dict(job, calls=todo, needs_inputs=inputs is not None, inject=inject), inputs)
-                except WorkerDied as died:
-                    self.restart()
-                    got_loaded, events, interruption = None, [], ("died", todo[0]["id"], str(died))
-                loaded = loaded or got_loaded
-                if got_loaded is None and interruption is not None:   # the definitions never loaded
-                    for call in calls:
-                        outcomes.setdefault(call["id"], _error(
-                            call, "exception" if interruption[0] != "timeout" else "timeout",
-                            "not run: your notebooks' definitions did not load "
-                            "(they took too long or crashed the process)"))
-                    return loaded, outcomes
-                for event in events:
-                    outcomes[event["call"]] = event
-                done = {e["call"] for e in events}
-                todo = [c for c in todo if c["id"] not in done]
-                if interruption is None or not todo:
-                    continue
-                culprit = next((c for c in todo if c["id"] == interruption[1]), todo[0])
-                outcomes[culprit["id"]] = _interrupted(culprit, interruption, self.limits)
-                todo.remove(culprit)
-                if interruption[0] == "timeout":          # a hang costs that function only
-                    for call in [c for c in todo if c["function"] == culprit["function"]]:
-                        outcomes[call["id"]] = _error(call, "timeout",
-                                                      "not run: an earlier case of this function timed out")
-                        todo.remove(call)
+        todo = [[calls[i] for i in ids] for ids, _, _ in plan]
+        for children in range(1, MAX_CHILDREN + 2):
+            remaining = [k for k, stage in enumerate(todo) if stage]
+            if not remaining:
+                break
+            if children > MAX_CHILDREN:
+                for call in (c for k in remaining for c in todo[k]):
+                    outcomes[call["id"]] = _error(call, "exception",
+                                                  "not run: your code crashed the grader's process too often")
+                break
+            stages = [{"calls": todo[k], "inputs": plan[k][1] is not None, "inject": plan[k][2]}
+                      for k in remaining]
+            try:
+                got_loaded, events, interruption = self.run_child(dict(job, stages=stages),
+                                                                  [plan[k][1] for k in remaining])
+            except WorkerDied as died:
+                self.restart()
+                got_loaded, events, interruption = None, [], ("died", todo[remaining[0]][0]["id"], str(died))
+            loaded = loaded or got_loaded
+            if got_loaded is None and interruption is not None:   # the definitions never loaded
+                for call in calls:
+                    outcomes.setdefault(call["id"], _error(
+                        call, "exception" if interruption[0] != "timeout" else "timeout",
+                        "not run: your notebooks' definitions did not load "
+                        "(they took too long or crashed the process)"))
+                return loaded, outcomes
+            for event in events:
+                outcomes[event["call"]] = event
+            todo = [[c for c in stage if c["id"] not in outcomes] for stage in todo]
+            if interruption is None:
+                continue
+            left = [c for stage in todo for c in stage]
+            culprit = next((c for c in left if c["id"] == interruption[1]), left[0] if left else None)
+            if culprit is None:
+                continue
+            outcomes[culprit["id"]] = _interrupted(culprit, interruption, self.limits)
+            if interruption[0] == "timeout":          # a hang costs that function only
+                for call in (c for c in left if c["function"] == culprit["function"] and c is not culprit):
+                    outcomes[call["id"]] = _error(call, "timeout",
+                                                  "not run: an earlier case of this function timed out")
+            todo = [[c for c in stage if c["id"] not in outcomes] for stage in todo]
         return loaded, outcomes
 
 

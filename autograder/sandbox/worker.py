@@ -4,9 +4,10 @@ Two uses, one code path for argument decoding and output encoding:
 - as a library (``run_call``), for the reference and the catalogued mistakes in the grader;
 - as a script (``python -I -S worker.py ...``), the fork server of the sandbox. It imports numpy and
   matplotlib once, then forks one child per job. A child runs the student's definitions and the
-  job's calls, writing one JSON line per call to the data socket. It never holds the grader's
-  expected values; the reference functions its calls need (losses and gradients for optimisers,
-  functions others build on) reach it from the data socket, never through the fork server.
+  job's calls in stages, writing one JSON line per call to the data socket. It never holds the
+  grader's expected values. The reference functions a stage needs (losses and gradients for
+  optimisers, functions others build on) reach it from the data socket when the stage starts,
+  after every function they could answer for was checked; never through the fork server.
 
 This file imports nothing from the ``autograder`` package: inside the sandbox, that package does not exist.
 """
@@ -122,9 +123,8 @@ def _read_line(fd):
     return json.loads(buffer)
 
 
-def _load(job, injected):
-    """Execute the student's kept definitions, one namespace per notebook; ``injected`` names
-    (reference functions) then replace the student's own in every namespace."""
+def _load(job):
+    """Execute the student's kept definitions, one namespace per notebook."""
     namespaces, errors = {}, []
     for notebook in job["notebooks"]:
         namespace = {"__name__": notebook["name"].rsplit(".", 1)[0], "__builtins__": __builtins__}
@@ -135,7 +135,6 @@ def _load(job, injected):
             except BaseException as error:  # noqa: BLE001 - student code may raise anything
                 errors.append(f"{notebook['name']}, cell {cell}, line {line}: "
                               f"{type(error).__name__}: {error}")
-        namespace.update(injected)
         namespaces[notebook["name"]] = namespace
     functions = {}
     for name, home in job["functions"].items():       # graded name -> notebook it belongs to
@@ -144,7 +143,7 @@ def _load(job, injected):
             if callable(namespaces.get(notebook, {}).get(name)):
                 functions[name] = namespaces[notebook][name]
                 break
-    return functions, errors
+    return namespaces, functions, errors
 
 
 def _describe(error):
@@ -175,35 +174,42 @@ def child_main(job, data_fd):
     env = {"datasets": {k: (np.array(x, dtype=float), np.array(y, dtype=float))
                         for k, (x, y) in job["datasets"].items()}, "inputs": {}}
     exec(compile(job["test_inputs"], "<grader test inputs>", "exec"), env["inputs"])
-    if job.get("needs_inputs"):
-        exec(compile(_read_line(data_fd)["inputs"], "<grader inputs>", "exec"), env["inputs"])
-    functions, errors = _load(job, {name: env["inputs"][name] for name in job.get("inject", ())})
+    namespaces, functions, errors = _load(job)
     _send(data_fd, {"event": "loaded", "defined": sorted(functions), "errors": errors})
     signal.signal(signal.SIGALRM, _on_alarm)
     timed_out = set()
-    for call in job["calls"]:
-        message = {"event": "result", "call": call["id"]}
-        if call["function"] not in functions or call["function"] in timed_out:
-            message.update(event="error", kind="missing", message="not defined")
-            if call["function"] in timed_out:
-                message.update(kind="timeout", message="not run: an earlier case of this function timed out")
-            _send(data_fd, message)
-            continue
-        signal.setitimer(signal.ITIMER_REAL, limits["call_seconds"])
-        try:
-            message["output"] = run_call(call, functions, env)
-        except NotImplementedError:
-            message.update(event="error", kind="not_implemented", message="not implemented yet")
-        except CallTimeout:
-            timed_out.add(call["function"])
-            message.update(event="error", kind="timeout",
-                           message=f"took longer than {limits['call_seconds']} s")
-        except BaseException as error:  # noqa: BLE001 - SystemExit, MemoryError, anything
-            message.update(event="error", kind="exception", message=_describe(error))
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        _send(data_fd, message)
+    for index, stage in enumerate(job["stages"]):
+        if stage["inputs"]:             # the grader sends the stage's reference code only now
+            _send(data_fd, {"event": "stage", "stage": index})
+            exec(compile(_read_line(data_fd)["inputs"], "<grader inputs>", "exec"), env["inputs"])
+            for namespace in namespaces.values():     # builds-on: the reference in their place
+                namespace.update({name: env["inputs"][name] for name in stage["inject"]})
+        for call in stage["calls"]:
+            _send(data_fd, _call(call, functions, env, limits, timed_out))
     _send(data_fd, {"event": "done"})
+
+
+def _call(call, functions, env, limits, timed_out):
+    """Run one call under the time limit; the message to send."""
+    message = {"event": "result", "call": call["id"]}
+    if call["function"] in timed_out:
+        return dict(message, event="error", kind="timeout",
+                    message="not run: an earlier case of this function timed out")
+    if call["function"] not in functions:
+        return dict(message, event="error", kind="missing", message="not defined")
+    signal.setitimer(signal.ITIMER_REAL, limits["call_seconds"])
+    try:
+        message["output"] = run_call(call, functions, env)
+    except NotImplementedError:
+        message.update(event="error", kind="not_implemented", message="not implemented yet")
+    except CallTimeout:
+        timed_out.add(call["function"])
+        message.update(event="error", kind="timeout", message=f"took longer than {limits['call_seconds']} s")
+    except BaseException as error:  # noqa: BLE001 - SystemExit, MemoryError, anything
+        message.update(event="error", kind="exception", message=_describe(error))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return message
 
 
 # ---------------------------------------------------------------------------------------------
