@@ -6,21 +6,32 @@ import time
 
 def _grade(args):
     from . import report
-    from .grading import grade
+    from .grading import grade_batch
+    from .ledger import Busy
     from .sandbox.pool import Limits
     started = time.perf_counter()
-    records, sandboxed = grade(args.paths, jobs=args.jobs, sandbox=False if args.no_sandbox else None,
-                               limits=Limits(call_seconds=args.timeout))
+    try:
+        summaries, graded_now, sandboxed = grade_batch(
+            args.paths, args.json, jobs=args.jobs, sandbox=False if args.no_sandbox else None,
+            limits=Limits(call_seconds=args.timeout), force=args.force, wait=args.wait,
+            progress=report.Progress)
+    except Busy as busy:
+        print(f"error: {busy}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: what was graded is kept; run the same command to resume", file=sys.stderr)
+        return 130
     elapsed = time.perf_counter() - started
-    if len(records) == 1 or args.details:
-        for record in records:
+    if args.details or len(summaries) == 1:
+        for record in report.records(args.json):
             print(report.student_table(record) + "\n")
-    if len(records) > 1:
-        print(report.class_table(records))
-    print(f"\ngraded {len(records)} submission(s) in {elapsed:.1f} s, sandbox {'on' if sandboxed else 'OFF'}")
-    if args.json:
-        report.write_json(args.json, records, sandbox=sandboxed, seconds=round(elapsed, 2))
-        print(f"results: {args.json}")
+    if len(summaries) > 1:
+        print(report.class_table(summaries))
+    skipped = len(summaries) - graded_now
+    print(f"\ngraded {graded_now} submission(s) in {elapsed:.1f} s"
+          + (f", {skipped} already graded with these checks (--force to regrade)" if skipped else "")
+          + f"; sandbox {'on' if sandboxed else 'OFF'}")
+    print(f"results: {args.json}")
     return 0
 
 
@@ -34,11 +45,14 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("grade", help="grade submissions with the hidden checks")
     p.add_argument("paths", nargs="+", help="a submission folder, or a folder of them (nbgrader's submitted/)")
-    p.add_argument("--json", help="write the results to this JSON file")
+    p.add_argument("--json", default="grading/results.json",
+                   help="results file (default grading/results.json); its .jsonl ledger makes reruns resume")
     p.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
     p.add_argument("--timeout", type=float, default=3.0, help="seconds per call of a student function")
     p.add_argument("--details", action="store_true", help="print every student's per-function table")
     p.add_argument("--no-sandbox", action="store_true", help="do not use bubblewrap (still a separate process)")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded with these checks")
+    p.add_argument("--wait", action="store_true", help="if another grader holds the results file, wait for it")
     p.set_defaults(run=_grade)
     p = sub.add_parser("build", help="regenerate assignments/ and solutions/ from source/ with nbgrader")
     p.add_argument("--check", action="store_true", help="only say whether the generated folders are fresh")

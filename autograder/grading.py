@@ -5,6 +5,7 @@
 Workers run in threads of this process (each drives one sandboxed fork server); the checks run in
 this process's pytest session, collected once per batch.
 """
+import json
 import os
 import queue
 import shutil
@@ -17,8 +18,10 @@ import pytest
 
 from . import cases, course, reference, scoring
 from .plugin import GradingSession
+from .ledger import Ledger, checks_version
 from .sandbox.pool import Limits, Worker, WorkerDied, bwrap_works
 from .submissions import discover, read
+from .submissions import fingerprint as submission_fingerprint
 
 CHECKS = Path(__file__).with_name("checks")
 
@@ -119,26 +122,90 @@ def run_checks(session):
         raise RuntimeError(f"the hidden checks did not run (pytest exit code {code})")
 
 
-def grade(paths, jobs=1, sandbox=None, limits=Limits(), on_record=None):
-    """Grade every submission under ``paths``; returns the records sorted by student."""
-    submissions = discover(paths)
-    pool = WorkerPool(jobs, sandbox, limits)
-    if not pool.sandbox:
+def warn_if_unsandboxed(sandboxed):
+    if not sandboxed:
         print("warning: bubblewrap (bwrap) is not available: student code runs in a separate process "
               "but NOT in a sandbox (it can read and write your files). Install bubblewrap.",
               file=sys.stderr)
-    records = []
 
-    def sink(submission, reading, loaded, verdicts):
+
+def run(submissions, sink, jobs=1, sandbox=None, limits=Limits()):
+    """Grade ``submissions`` (a list of Submission), handing each record to ``sink`` as soon as it
+    is ready (nothing is kept here). Returns whether the sandbox was on."""
+    pool = WorkerPool(jobs, sandbox, limits)
+    warn_if_unsandboxed(pool.sandbox)
+
+    def judged(submission, reading, loaded, verdicts):
         problems = list(reading.problems) + list((loaded or {}).get("errors", ()))
-        rec = scoring.record(submission.student, verdicts, problems, path=os.fspath(submission.path))
-        records.append(rec)
-        if on_record:
-            on_record(rec)
+        sink(scoring.record(submission.student, verdicts, problems, path=os.fspath(submission.path)))
 
     try:
         if submissions:
-            run_checks(GradingSession(pool.map(submissions), sink))
+            run_checks(GradingSession(pool.map(submissions), judged))
     finally:
         pool.close()
-    return sorted(records, key=lambda r: r["student"]), pool.sandbox
+    return pool.sandbox
+
+
+def grade(paths, jobs=1, sandbox=None, limits=Limits()):
+    """Grade every submission under ``paths`` in memory: (records sorted by student, sandboxed)."""
+    records = []
+    sandboxed = run(discover(paths), records.append, jobs, sandbox, limits)
+    return sorted(records, key=lambda r: r["student"]), sandboxed
+
+
+def summary(record):
+    """What the class table needs of a record (kept for every student; the rest is streamed)."""
+    return {"student": record["student"], "score": record["score"], "max_score": record["max_score"],
+            "functions": [{"function": f["function"], "status": f["status"]} for f in record["functions"]]}
+
+
+def grade_batch(paths, results, jobs=1, sandbox=None, limits=Limits(), force=False, wait=False,
+                progress=None):
+    """Grade a class, resumably: every record is appended to the ledger next to ``results`` as it
+    finishes; submissions already graded (same files, same checks version) are skipped unless
+    ``force``; then ``results`` is rewritten from the ledger. Memory stays flat in the class size.
+    Returns (summaries of this command's submissions, number graded now, sandboxed)."""
+    submissions = discover(paths)
+    version = checks_version()
+    with Ledger(Path(results).with_suffix(".jsonl"), wait=wait) as ledger:
+        done = ledger.index()
+        todo, keys = [], {}
+        for submission in submissions:
+            key, fingerprint = str(submission.path.resolve()), submission_fingerprint(submission)
+            keys[key] = submission
+            if force or done.get(key, (None, None, None))[1:] != (fingerprint, version):
+                todo.append((submission, key, fingerprint))
+        meta = {s.path: (k, f) for s, k, f in todo}
+        tick = progress(len(todo)) if progress else (lambda record: None)
+
+        def keep(record):
+            key, fingerprint = meta[Path(record["path"])]
+            record.update(key=key, fingerprint=fingerprint, checks_version=version)
+            ledger.append(record)
+            tick(record)
+
+        sandboxed = run([s for s, _, _ in todo], keep, jobs, sandbox, limits) if todo else bwrap_works()
+        done = ledger.index()
+        offsets = [done[key][0] for key in sorted(keys, key=lambda k: keys[k].student) if key in done]
+        summaries = write_results(results, ledger, offsets, checks_version=version, sandbox=sandboxed)
+    return summaries, len(todo), sandboxed
+
+
+def write_results(path, ledger, offsets, **meta):
+    """Write the results JSON from ledger lines, one record at a time, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    summaries = []
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(meta)[:-1] + ', "submissions": [\n')
+        for i, offset in enumerate(offsets):
+            record = ledger.read(offset)
+            f.write((",\n" if i else "") + json.dumps(record))
+            summaries.append(summary(record))
+        f.write("\n]}\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return summaries

@@ -2,6 +2,7 @@
 import json
 import os
 import tempfile
+import time
 
 MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "timeout": "⏱", "not implemented": "·"}
 
@@ -52,3 +53,45 @@ def write_atomic(path, text):
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+class Progress:
+    """A progress bar with the time left, on stderr: redrawn in place on a terminal, otherwise a
+    line every 10% (so logs stay short)."""
+
+    def __init__(self, total, stream=None, width=30):
+        import sys
+        self.total, self.stream, self.width = total, stream or sys.stderr, width
+        self.done = self.trouble = 0
+        self.started = time.monotonic()
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.next_line = 0.1
+
+    def __call__(self, record):
+        self.done += 1
+        if any(c["status"] in ("error", "timeout") for c in record["checks"]) or record.get("problems"):
+            self.trouble += 1
+        fraction = self.done / max(self.total, 1)
+        if not self.tty and fraction < self.next_line and self.done != self.total:
+            return
+        self.next_line = fraction + 0.1
+        elapsed = time.monotonic() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        bar = "#" * round(self.width * fraction) + "." * (self.width - round(self.width * fraction))
+        line = (f"[{bar}] {self.done}/{self.total}  {elapsed / self.done:.2f} s each  "
+                f"{_clock(left)} left  ({self.trouble} with errors or timeouts)")
+        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        if self.tty and self.done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _clock(seconds):
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def records(path):
+    """The records of a results file, one at a time."""
+    with open(path, encoding="utf-8") as f:
+        yield from json.load(f)["submissions"]
