@@ -57,6 +57,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 AG="${AUTOGRADER_ROOT:-/autograder}"
 PY="${AUTOGRADER_PYTHON:-python3}"
 mkdir -p "$AG/results"
+rm -f "$AG/results/results.json"
 cd "$AG/source" 2>/dev/null
 PYTHONPATH="$AG/source${PYTHONPATH:+:$PYTHONPATH}" FITTING_COURSE_ROOT="$AG/source" \\
     "$PY" -m autograder.gradescope run --root "$AG"

@@ -118,6 +118,8 @@ def run_checks(session):
     for plugin in UNUSED_PLUGINS:
         args[:0] = ["-p", f"no:{plugin}"]
     code = pytest.main(args, plugins=[session])
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or session.collected == 0:
         raise RuntimeError(f"the hidden checks did not run (pytest exit code {code})")
 

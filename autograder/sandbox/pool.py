@@ -235,9 +235,16 @@ class Worker:
         """Run one child on ``job["stages"]``; ``sources[k]`` is stage k's reference code (or None).
         Returns (loaded, events, interruption): interruption is None, ("timeout", call id),
         ("crash", call id, exit code) or ("protocol", call id)."""
-        self.control.send({"op": "fork", "job": job})
-        loaded, events = None, []
+        loaded, events, self._loaded = None, [], None
         waiting = [c["id"] for stage in job["stages"] for c in stage["calls"]]
+        try:
+            self.control.send({"op": "fork", "job": job})
+            return self._follow(job, sources, loaded, events, waiting)
+        except (WorkerDied, OSError) as died:             # e.g. student code killed the fork server
+            self.restart()
+            return self._loaded, events, ("died", waiting[0] if waiting else None, str(died))
+
+    def _follow(self, job, sources, loaded, events, waiting):
         firsts = [stage["calls"][0]["id"] for stage in job["stages"]]
         limit = self.limits.load_seconds
         while True:
@@ -251,7 +258,7 @@ class Worker:
                 return loaded, events, ("crash", waiting[0] if waiting else None, message["code"])
             event, stage = message.get("event"), message.get("stage")
             if event == "loaded" and loaded is None:
-                loaded = message
+                loaded = self._loaded = message
             elif event == "stage" and isinstance(stage, int) and 0 <= stage < len(firsts) and \
                     waiting and waiting[0] == firsts[stage] and sources[stage] is not None:
                 self.data.send({"inputs": sources[stage]})   # every earlier call is answered
@@ -284,12 +291,8 @@ class Worker:
                 break
             stages = [{"calls": todo[k], "inputs": plan[k][1] is not None, "inject": plan[k][2]}
                       for k in remaining]
-            try:
-                got_loaded, events, interruption = self.run_child(dict(job, stages=stages),
-                                                                  [plan[k][1] for k in remaining])
-            except WorkerDied as died:
-                self.restart()
-                got_loaded, events, interruption = None, [], ("died", todo[remaining[0]][0]["id"], str(died))
+            got_loaded, events, interruption = self.run_child(dict(job, stages=stages),
+                                                              [plan[k][1] for k in remaining])
             loaded = loaded or got_loaded
             if got_loaded is None and interruption is not None:   # the definitions never loaded
                 for call in calls:
@@ -331,4 +334,5 @@ def _interrupted(call, interruption, limits):
                                          "a crash, os._exit, or a memory limit")
     if kind == "protocol":
         return _error(call, "exception", "your code wrote to the grader's channel; results discarded")
-    return _error(call, "exception", f"the grading process died ({interruption[2]})")
+    return _error(call, "exception", f"your code stopped the grader's worker process ({interruption[2]}); "
+                                     "it was restarted")
