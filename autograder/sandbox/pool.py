@@ -278,7 +278,7 @@ class Worker:
     def run(self, job, calls, plan):
         """Run all ``calls`` of one submission in the stages of ``plan``: [(call ids, reference
         source or None, names to inject)]. Returns (loaded, outcomes by call id)."""
-        outcomes, loaded = {}, None
+        outcomes, loaded, deaths = {}, None, set()
         todo = [[calls[i] for i in ids] for ids, _, _ in plan]
         for children in range(1, MAX_CHILDREN + 2):
             remaining = [k for k, stage in enumerate(todo) if stage]
@@ -309,6 +309,9 @@ class Worker:
             left = [c for stage in todo for c in stage]
             culprit = next((c for c in left if c["id"] == interruption[1]), left[0] if left else None)
             if culprit is None:
+                continue
+            if interruption[0] == "died" and culprit["id"] not in deaths:
+                deaths.add(culprit["id"])            # the death may have come from an earlier call: retry once
                 continue
             outcomes[culprit["id"]] = _interrupted(culprit, interruption, self.limits)
             if interruption[0] == "timeout":          # a hang costs that function only
