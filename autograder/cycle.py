@@ -83,9 +83,11 @@ class Course:
     def command(self, *args, cwd=None):
         return Command(tuple(str(a) for a in args), str(cwd or self.root))
 
-    def run(self, *commands, batch=True, check=True, label=None):
-        """Run nbgrader commands in order; stops at the first failure. Returns the exit codes (a
-        failed command's code last). With ``check``, a failure raises ``CommandFailed`` with the log."""
+    def run(self, *commands, batch=True, check=True, keep_going=False, label=None):
+        """Run nbgrader commands in order and return their exit codes. A failure stops the run (its
+        code is the last one) unless ``keep_going``; with ``check`` it raises ``CommandFailed``
+        with the end of the log (``nbgrader autograde`` exits 1 when any submission failed: pass
+        ``check=False, keep_going=True`` for it)."""
         if not commands:
             return []
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -93,7 +95,7 @@ class Course:
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", label or commands[0].args[0])
         log = self.logs / f"{self._log_count:02d}-{name}.log"
         if batch:
-            codes, output = self._run_batch(commands)
+            codes, output = self._run_batch(commands, keep_going)
         else:
             codes, output = [], []
             for cmd in commands:
@@ -101,7 +103,7 @@ class Course:
                                       capture_output=True, text=True)
                 output.append(f"$ {cmd}\n{done.stdout}{done.stderr}")
                 codes.append(done.returncode)
-                if done.returncode != 0:
+                if done.returncode != 0 and not keep_going:
                     break
             output = "\n".join(output)
         log.write_text(output, encoding="utf-8")
@@ -113,10 +115,11 @@ class Course:
                                 f"{_tail(output)}")
         return codes
 
-    def _run_batch(self, commands):
+    def _run_batch(self, commands, keep_going=False):
         with tempfile.TemporaryDirectory(prefix="nbgrader-batch-") as tmp:
             spec, result = Path(tmp) / "commands.json", Path(tmp) / "codes.json"
-            spec.write_text(json.dumps([{"args": list(c.args), "cwd": c.cwd} for c in commands]))
+            spec.write_text(json.dumps({"keep_going": keep_going,
+                                        "commands": [{"args": list(c.args), "cwd": c.cwd} for c in commands]}))
             done = subprocess.run([sys.executable, "-m", "autograder.cycle", "--batch", str(spec), str(result)],
                                   cwd=self.root, env=self.env(), capture_output=True, text=True)
             codes = json.loads(result.read_text()) if result.exists() else []
@@ -287,10 +290,10 @@ def _reset_singletons():
 def _batch_main(spec_path, result_path):
     """Run the commands of ``spec_path`` with nbgrader's own entry point, one after another."""
     from nbgrader.apps.nbgraderapp import NbGraderApp
-    commands = json.loads(Path(spec_path).read_text())
+    spec = json.loads(Path(spec_path).read_text())
     codes = []
     try:
-        for cmd in commands:
+        for cmd in spec["commands"]:
             started = time.perf_counter()
             print(f"$ nbgrader {' '.join(cmd['args'])}    (in {cmd['cwd']})", file=sys.stderr, flush=True)
             os.chdir(cmd["cwd"])
@@ -306,7 +309,7 @@ def _batch_main(spec_path, result_path):
                 code = 1
             codes.append(code)
             print(f"# exit {code} after {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True)
-            if code != 0:
+            if code != 0 and not spec["keep_going"]:
                 break
     finally:
         Path(result_path).write_text(json.dumps(codes))

@@ -22,7 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.util import find_spec
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 WORKER = Path(__file__).with_name("worker.py")
@@ -43,8 +43,9 @@ class WorkerDied(Exception):
 
 
 def _package_dirs(*modules):
-    """The sys.path entries that hold these modules (site-packages, usually)."""
-    return sorted({str(Path(find_spec(m).origin).parent.parent) for m in modules})
+    """The sys.path entries that hold these modules (site-packages, usually); found on disk, not
+    through sys.modules (which may hold a lazy stand-in)."""
+    return sorted({str(Path(PathFinder.find_spec(m).origin).parent.parent) for m in modules})
 
 
 @lru_cache(maxsize=None)

@@ -340,8 +340,7 @@ class _LazyModule(type(sys)):
 
     def __getattr__(self, attribute):
         import importlib
-        for name in [n for n, m in list(sys.modules.items()) if isinstance(m, _LazyModule)]:
-            del sys.modules[name]
+        _drop_lazy_modules()
         real = importlib.import_module(self.__name__)
         return getattr(real, attribute)
 
@@ -350,6 +349,11 @@ def _lazy_matplotlib():
     package, pyplot = _LazyModule("matplotlib"), _LazyModule("matplotlib.pyplot")
     package.__path__, package.pyplot = [], pyplot
     sys.modules.update({"matplotlib": package, "matplotlib.pyplot": pyplot})
+
+
+def _drop_lazy_modules():
+    for name in [n for n, m in list(sys.modules.items()) if isinstance(m, _LazyModule)]:
+        del sys.modules[name]
 
 
 def main(argv):

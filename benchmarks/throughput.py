@@ -1,0 +1,154 @@
+"""Grading throughput: this project's grader against `nbgrader autograde`, on the same submissions.
+
+    python benchmarks/throughput.py                       # N = 20, 200, 1000; nbgrader on 10 of them
+    python benchmarks/throughput.py --sizes 20 --nbgrader 5 --jobs 1 2
+
+For each class size N it builds a class of synthetic submissions (correct answers, every catalogued
+mistake, stubs; see autograder/fabricate.py) in a temporary nbgrader course, grades it with
+`python -m autograder grade submitted/ --jobs J`, and reports seconds per submission, the grader's
+peak memory, the cores kept busy, and the ratio to the floor: the time to run one student's
+functions on every hidden case once in a warm Python process (measured in the same run). It runs
+the real `nbgrader autograde` on the first K submissions and checks that both give the same total
+per student. Timings on a shared machine are noisy: compare ratios from one run.
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder import build, cases, course, mistakes, reference  # noqa: E402
+from autograder.fabricate import make_submission  # noqa: E402
+from autograder.sandbox.worker import run_call  # noqa: E402
+
+
+def variants():
+    """The answers of the synthetic students, in turn: all correct, each mistake, two stubs."""
+    found = [{}]
+    found += [{e.function: e.source()} for e in mistakes.entries()]
+    found += [{"sgd": None, "adam": None}, {"line_search": None}]
+    return found
+
+
+def make_class(course_root, n):
+    submitted = course_root / "submitted"
+    kinds = variants()
+    for i in range(n):
+        folder = make_submission(submitted / f"student{i:04d}" / course.ASSIGNMENT, kinds[i % len(kinds)])
+        (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+    return submitted
+
+
+def new_course(where):
+    root = Path(where)
+    for top in ("source", "assignments"):
+        shutil.copytree(course.ROOT / top, root / top, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(course.ROOT / "nbgrader_config.py", root)
+    return root
+
+
+def floor(submission, repeat=5):
+    """Seconds to run one student's functions on every case once, in this warm process."""
+    tools = course.tools()
+    functions = {}
+    for notebook in course.notebooks():
+        namespace, _ = tools.execute(tools.definitions(str(submission / notebook)))
+        functions.update({g.name: namespace[g.name] for g in course.graded() if g.name in namespace})
+    env, calls = reference.environment(), cases.calls()
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for call in calls:
+            run_call(call, functions, env)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def ours(submitted, jobs, out):
+    """Wall seconds, the grader's peak RSS (MB) and the cores kept busy, for one graded batch."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "autograder", "grade",
+                           str(submitted), "--jobs", str(jobs), "--json", str(out), "--force"],
+                          capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
+    return wall, peak_mb, cpu / wall
+
+
+def totals_ours(results):
+    return {r["student"]: r["score"] for r in json.loads(Path(results).read_text())["submissions"]}
+
+
+def nbgrader_autograde(course_root, students):
+    """Run the real `nbgrader autograde` on ``students``; (wall seconds, {student: total})."""
+    from nbgrader.api import Gradebook
+    build.nbgrader("generate_assignment", course.ASSIGNMENT, "--force", root=course_root)
+    started = time.perf_counter()
+    for student in students:     # one command per student keeps the others out of the timing
+        build.nbgrader("autograde", course.ASSIGNMENT, "--force", f"--student={student}",
+                       root=course_root, check=False)
+    wall = time.perf_counter() - started
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gb:
+        totals = {s: gb.find_submission(course.ASSIGNMENT, s).score for s in students}
+    return wall, totals
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 200, 1000])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--nbgrader", type=int, default=10, help="submissions also graded by nbgrader autograde")
+    args = parser.parse_args(argv)
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="fitting-bench-") as tmp:
+        for n in args.sizes:
+            root = new_course(Path(tmp) / f"n{n}")
+            submitted = make_class(root, n)
+            base = floor(submitted / "student0000" / course.ASSIGNMENT)
+            for jobs in args.jobs:
+                wall, peak, busy = ours(submitted, jobs, root / f"results-{jobs}.json")
+                rows.append(dict(n=n, jobs=jobs, per=wall / n, peak=peak, busy=busy, floor=base))
+                print(f"N={n:5d} jobs={jobs}: {wall:7.1f} s, {wall / n:.3f} s/submission, "
+                      f"{wall / n / base:.1f}x floor ({base * 1000:.0f} ms), grader peak {peak:.0f} MB, "
+                      f"{busy:.2f} cores busy", flush=True)
+            if args.nbgrader and n == args.sizes[0]:
+                students = sorted(p.name for p in submitted.iterdir())[:args.nbgrader]
+                nb_wall, nb_totals = nbgrader_autograde(root, students)
+                ours_totals = totals_ours(root / f"results-{args.jobs[0]}.json")
+                agree = all(abs(nb_totals[s] - ours_totals[s]) < 1e-6 for s in students)
+                nb_per = nb_wall / len(students)
+                print(f"nbgrader autograde, {len(students)} of them: {nb_per:.2f} s/submission; "
+                      f"same totals as ours: {agree}", flush=True)
+                if not agree:
+                    for s in students:
+                        print(f"  {s}: nbgrader {nb_totals[s]}, ours {ours_totals[s]}")
+                rows.append(dict(nbgrader=nb_per, agree=agree))
+    nb = next((r["nbgrader"] for r in rows if "nbgrader" in r), None)
+    print("\n| N | jobs | s / submission | x floor | grader peak MB | cores busy | nbgrader / ours |")
+    print("|---|---|---|---|---|---|---|")
+    for r in (r for r in rows if "n" in r):
+        ratio = f"{nb / r['per']:.0f}x" if nb else "-"
+        print(f"| {r['n']} | {r['jobs']} | {r['per']:.3f} | {r['per'] / r['floor']:.1f} | {r['peak']:.0f} | "
+              f"{r['busy']:.2f} | {ratio} |")
+    if nb:
+        print(f"\nnbgrader autograde: {nb:.2f} s / submission; floor: {rows[0]['floor'] * 1000:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
