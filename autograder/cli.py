@@ -35,6 +35,15 @@ def _grade(args):
     return 0
 
 
+def _feedback(args):
+    from . import report
+    from .feedback import write_reports
+    started = time.perf_counter()
+    paths = write_reports(report.records(args.results), args.out, jobs=args.jobs)
+    print(f"wrote {len(paths)} feedback page(s) to {args.out}/ in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def _build(args):
     from . import build
     return build.main(check=args.check)
@@ -54,6 +63,11 @@ def main(argv=None):
     p.add_argument("--force", action="store_true", help="regrade submissions already graded with these checks")
     p.add_argument("--wait", action="store_true", help="if another grader holds the results file, wait for it")
     p.set_defaults(run=_grade)
+    p = sub.add_parser("feedback", help="one HTML feedback page per student, from a results file")
+    p.add_argument("--results", default="grading/results.json", help="results of `grade` (default grading/results.json)")
+    p.add_argument("--out", default="grading/feedback", help="folder for the pages (default grading/feedback)")
+    p.add_argument("--jobs", type=int, default=1, help="pages rendered in parallel")
+    p.set_defaults(run=_feedback)
     p = sub.add_parser("build", help="regenerate assignments/ and solutions/ from source/ with nbgrader")
     p.add_argument("--check", action="store_true", help="only say whether the generated folders are fresh")
     p.set_defaults(run=_build)
