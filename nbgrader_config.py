@@ -14,9 +14,12 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # The exchange (release, submit, collect, feedback) is a project-local folder by default: no root,
 # no system paths. Point FITTING_EXCHANGE elsewhere for a shared JupyterHub exchange.
 c.Exchange.root = os.environ.get("FITTING_EXCHANGE", os.path.join(here, "exchange"))
-c.CollectApp.check_owner = False          # simulated students share one unix user
+c.ExchangeCollect.check_owner = False     # simulated students share one unix user
 
 # Each hidden test cell grades one function on all its cases (well under a second).
 c.Execute.timeout = 120
-# Short tracebacks, no history file: feedback shows no hidden-test source.
+# Short tracebacks, no history file, and nbgrader's own feedback without the hidden tests' source
+# (nbgrader issue #917); the grader's HTML pages are the richer feedback.
 c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal", "--HistoryManager.hist_file=:memory:"]
+c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests",
+                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]

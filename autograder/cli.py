@@ -5,7 +5,7 @@ import time
 
 
 def _grade(args):
-    from . import report
+    from . import course, report
     from .grading import grade_batch
     from .ledger import Busy
     from .sandbox.pool import Limits
@@ -22,6 +22,16 @@ def _grade(args):
         print("\ninterrupted: what was graded is kept; run the same command to resume", file=sys.stderr)
         return 130
     elapsed = time.perf_counter() - started
+    if args.gradebook or args.gradescope:
+        records = list(report.records(args.json))
+        if args.gradebook:
+            from . import gradebook
+            gradebook.record(records)
+            print(f"scores recorded in the nbgrader gradebook of {course.ROOT} (nbgrader export, formgrader)")
+        if args.gradescope:
+            from . import gradescope
+            gradescope.write_all(records, args.gradescope)
+            print(f"Gradescope results: {args.gradescope}/<student>/results.json")
     if args.details or len(summaries) == 1:
         for record in report.records(args.json):
             print(report.student_table(record) + "\n")
@@ -44,6 +54,17 @@ def _feedback(args):
     return 0
 
 
+def _demo(args):
+    from . import demo
+    demo.run_demo(args.workdir, jobs=args.jobs)
+    return 0
+
+
+def _gradescope(args):
+    from . import gradescope
+    return gradescope.main(args.rest)
+
+
 def _build(args):
     from . import build
     return build.main(check=args.check)
@@ -62,7 +83,17 @@ def main(argv=None):
     p.add_argument("--no-sandbox", action="store_true", help="do not use bubblewrap (still a separate process)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded with these checks")
     p.add_argument("--wait", action="store_true", help="if another grader holds the results file, wait for it")
+    p.add_argument("--gradebook", action="store_true",
+                   help="record the scores in the course's nbgrader gradebook (for nbgrader export, formgrader)")
+    p.add_argument("--gradescope", metavar="DIR", help="also write a Gradescope results.json per student under DIR")
     p.set_defaults(run=_grade)
+    p = sub.add_parser("demo", help="the whole nbgrader cycle on a bundled class, in a temporary course")
+    p.add_argument("--workdir", help="an empty folder for the demo course (default: a new temporary folder)")
+    p.add_argument("--jobs", type=int, default=2, help="submissions graded in parallel (default 2)")
+    p.set_defaults(run=_demo)
+    p = sub.add_parser("gradescope", help="Gradescope: `build [ZIP]` the autograder zip, `run`, `convert`")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(run=_gradescope)
     p = sub.add_parser("feedback", help="one HTML feedback page per student, from a results file")
     p.add_argument("--results", default="grading/results.json", help="results of `grade` (default grading/results.json)")
     p.add_argument("--out", default="grading/feedback", help="folder for the pages (default grading/feedback)")

@@ -21,7 +21,8 @@ def class_table(records):
     lines = [head, "-" * len(head)]
     for r in records:
         marks = " ".join(f"{MARKS.get(f['status'], '?'):>4}" for f in r["functions"])
-        lines.append(f"{r['student']:<{width}}  {r['score']:>5g}/{r['max_score']:<5g}  {marks}")
+        score = f"{round(r['score'], 2):g}/{r['max_score']:g}"
+        lines.append(f"{r['student']:<{width}}  {score:>11}  {marks}")
     key = ", ".join(f"{_short(f)} = {f}" for f in functions)
     lines.append(f"\n{' '.join(f'{m} {s}' for s, m in MARKS.items())}\n{key}")
     return "\n".join(lines)
