@@ -41,6 +41,7 @@ differ from the gradebook's: run ``nbgrader generate_assignment`` after editing 
 """
 import contextlib
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -111,6 +112,9 @@ def record(records, root=None, assignment=_course.ASSIGNMENT, config=None):
     root = Path(root or _course.ROOT)
     config = config if config is not None else load_config(root)
     coursedir = _coursedir(root, config)
+    bin_dir = os.path.dirname(sys.executable)            # nbgrader may run `alembic` (it lives here)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     late = AssignLatePenalties(config=config)
     late.init_plugin()
 
