@@ -20,7 +20,7 @@ from . import cases, course, reference, scoring
 from .plugin import GradingSession
 from .ledger import Ledger, checks_version
 from .sandbox.pool import Limits, Worker, WorkerDied, bwrap_works
-from .submissions import discover, read
+from .submissions import discover, given_chunks, read
 from .submissions import fingerprint as submission_fingerprint
 
 CHECKS = Path(__file__).with_name("checks")
@@ -31,6 +31,7 @@ def _job_template(limits):
     return {"functions": {g.name: g.notebook for g in course.graded()},
             "datasets": {k: [x.tolist(), y.tolist()] for k, (x, y) in tools.DATASETS.items()},
             "test_inputs": reference.test_inputs_source(),
+            "given": given_chunks(),
             "limits": {"call_seconds": limits.call_seconds, "memory_mb": limits.memory_mb}}
 
 
@@ -61,7 +62,7 @@ class WorkerPool:
         shutil.rmtree(self.helper_dir, ignore_errors=True)
 
     def map(self, submissions):
-        """Yield (submission, reading, loaded, outcomes by case id), in the order they finish."""
+        """Yield (submission, loaded, outcomes by case id), in the order they finish."""
         tasks, done = queue.Queue(), queue.Queue()
         for submission in submissions:
             tasks.put(submission)
@@ -94,15 +95,15 @@ class WorkerPool:
             worker.close()
 
     def _grade(self, worker, submission):
-        reading = read(submission)
-        job = dict(self.template, notebooks=reading.notebooks)
-        loaded, outcomes = worker.run(job, self.calls, self.plan)
-        return submission, reading, loaded, {self.case_ids[i]: e for i, e in outcomes.items()}
+        notebooks = read(submission)
+        loaded, outcomes = worker.run(dict(self.template, notebooks=notebooks), self.calls, self.plan)
+        if loaded is None:          # what the grader knows without the sandbox's report
+            loaded = {"problems": [n["problem"] for n in notebooks if n["text"] is None]}
+        return submission, loaded, {self.case_ids[i]: e for i, e in outcomes.items()}
 
     def _failed(self, submission, message):
-        from .submissions import Reading
         outcomes = {cid: {"event": "error", "kind": "exception", "message": message} for cid in self.case_ids}
-        return submission, Reading([], (message,), {}), None, outcomes
+        return submission, {"problems": [message]}, outcomes
 
 
 # pytest plugins the hidden checks do not need (each costs time per check and per student)
@@ -137,8 +138,8 @@ def run(submissions, sink, jobs=1, sandbox=None, limits=Limits()):
     pool = WorkerPool(jobs, sandbox, limits)
     warn_if_unsandboxed(pool.sandbox)
 
-    def judged(submission, reading, loaded, verdicts):
-        problems = list(reading.problems) + list((loaded or {}).get("errors", ()))
+    def judged(submission, loaded, verdicts):
+        problems = list(loaded.get("problems", ())) + list(loaded.get("errors", ()))
         sink(scoring.record(submission.student, verdicts, problems, path=os.fspath(submission.path)))
 
     try:

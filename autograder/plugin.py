@@ -9,6 +9,7 @@ import pytest
 
 from . import expected
 from .judge import Verdict
+from .submissions import explain_missing
 
 _SESSION = None
 
@@ -25,7 +26,7 @@ def judge():
 
 
 class GradingSession:
-    """results: iterable of (submission, reading, loaded, outcomes); sink(submission, reading, verdicts)."""
+    """results: iterable of (submission, loaded, outcomes); sink(submission, loaded, verdicts)."""
 
     def __init__(self, results, sink):
         global _SESSION
@@ -35,11 +36,8 @@ class GradingSession:
         self.collected = 0
 
     def judge(self, case):
-        submission, reading, loaded, outcomes = self.current
-        errors = (loaded or {}).get("errors", ())
-        from .submissions import explain_missing
-        verdict = expected.verdict(case, outcomes.get(case.id),
-                                   lambda function: explain_missing(function, reading, errors))
+        submission, loaded, outcomes = self.current
+        verdict = expected.verdict(case, outcomes.get(case.id), lambda function: explain_missing(function, loaded))
         self.verdicts[case.id] = verdict
         if not verdict.passed:
             raise CheckFailed(verdict)
@@ -75,5 +73,5 @@ class GradingSession:
             self.current, self.verdicts = result, {}
             for item in session.items:
                 self._run(item)
-            self.sink(result[0], result[1], result[2], self.verdicts)
+            self.sink(result[0], result[1], self.verdicts)
         return True

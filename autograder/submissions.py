@@ -37,45 +37,50 @@ def discover(paths):
     return [found[name] for name in sorted(found)]
 
 
-@dataclass(frozen=True)
-class Reading:
-    """What the grader could read of one submission."""
-    notebooks: list          # [{"name": ..., "chunks": [[cell, line, source], ...]}]
-    problems: tuple          # notebook-level problems (missing, invalid JSON, syntax errors)
-    broken: dict             # function -> problem hiding it
+MAX_NOTEBOOK_BYTES = 20 << 20
 
 
 @lru_cache(maxsize=None)
-def given_chunks(notebook):
-    """The read-only code of a notebook (imports, given helpers), from the source: a student's
+def given_chunks():
+    """Per notebook, the read-only code (imports, given helpers), from the source: a student's
     edited or deleted copy of a locked cell never counts (as nbgrader restores locked cells)."""
     tools = course.tools()
-    defs = tools.definitions(str(course.SOURCE / notebook), select=tools.is_given_cell)
-    return [[c.cell, c.line, c.source] for c in defs.chunks]
+    return {nb: [[c.cell, c.line, c.source] for c in
+                 tools.definitions(str(course.SOURCE / nb), select=tools.is_given_cell).chunks]
+            for nb in course.notebooks()}
 
 
 def read(submission):
-    tools = course.tools()
-    notebooks, problems, broken = [], [], {}
-    student_cells = lambda cell: not (tools.is_test_cell(cell) or tools.is_given_cell(cell))  # noqa: E731
+    """The submission's notebooks as text, for the sandbox to parse (the grader never parses
+    student files): [{"name", "text"}], text None with a "problem" if missing or too large."""
+    found = []
     for name in course.notebooks():
-        defs = tools.definitions(str(submission.path / name), select=student_cells)
-        own = [[c.cell, c.line, c.source] for c in defs.chunks]
-        notebooks.append({"name": name, "chunks": given_chunks(name) + own if defs.readable else []})
-        problems += defs.problems
-        broken.update(defs.broken)
-    return Reading(notebooks, tuple(problems), broken)
+        path = submission.path / name
+        try:
+            size = path.stat().st_size
+            if size > MAX_NOTEBOOK_BYTES:
+                found.append({"name": name, "text": None,
+                              "problem": f"{name} is too large ({size >> 20} MB): clear its outputs and hand it in again"})
+            else:
+                found.append({"name": name, "text": path.read_text(encoding="utf-8", errors="replace")})
+        except FileNotFoundError:
+            found.append({"name": name, "text": None, "problem": f"{name} is missing"})
+        except OSError as error:
+            found.append({"name": name, "text": None, "problem": f"{name} could not be read ({error})"})
+    return found
 
 
-def explain_missing(function, reading, load_errors=()):
+def explain_missing(function, loaded):
     """Why a graded function could not be found, in words a student can act on."""
     home = course.graded_by_name()[function].notebook
-    for problem in reading.problems:
-        if problem.startswith(home) and ("missing" in problem or "not a valid" in problem):
+    loaded = loaded or {}
+    for problem in loaded.get("problems", ()):
+        if problem.startswith(home) and ("missing" in problem or "not a valid" in problem or "too large" in problem):
             return problem
-    if function in reading.broken:
-        return f"`{function}` could not be read: {reading.broken[function]}"
-    related = [e for e in load_errors if e.startswith(home)]
+    broken = loaded.get("broken", {})
+    if function in broken:
+        return f"`{function}` could not be read: {broken[function]}"
+    related = [e for e in loaded.get("errors", ()) if e.startswith(home)]
     extra = f" (errors while loading {home}: {'; '.join(related)[:300]})" if related else ""
     return f"`{function}` is not defined in {home}: was it renamed, or its cell deleted?{extra}"
 

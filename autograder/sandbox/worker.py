@@ -124,18 +124,29 @@ def _read_line(fd):
 
 
 def _load(job):
-    """Execute the student's kept definitions, one namespace per notebook."""
-    namespaces, errors = {}, []
+    """Parse the student's notebooks (with the released helper's loader) and execute their kept
+    definitions, after the given code, one namespace per notebook."""
+    import fitting_tools
+    own = lambda cell: not (fitting_tools.is_test_cell(cell) or fitting_tools.is_given_cell(cell))  # noqa: E731
+    namespaces, errors, problems, broken = {}, [], [], {}
     for notebook in job["notebooks"]:
-        namespace = {"__name__": notebook["name"].rsplit(".", 1)[0], "__builtins__": __builtins__}
-        for cell, line, source in notebook["chunks"]:
+        name = notebook["name"]
+        chunks = []
+        if notebook.get("text") is None:
+            problems.append(notebook["problem"])
+        else:
+            defs = fitting_tools.parse_notebook(name, notebook["text"], own)
+            problems += defs.problems
+            broken.update(defs.broken)
+            if defs.readable:
+                chunks = job["given"][name] + [[c.cell, c.line, c.source] for c in defs.chunks]
+        namespace = {"__name__": name.rsplit(".", 1)[0], "__builtins__": __builtins__}
+        for cell, line, source in chunks:
             try:
-                exec(compile("\n" * (line - 1) + source, f"{notebook['name']}[cell {cell}]", "exec"),
-                     namespace)
+                exec(compile("\n" * (line - 1) + source, f"{name}[cell {cell}]", "exec"), namespace)
             except BaseException as error:  # noqa: BLE001 - student code may raise anything
-                errors.append(f"{notebook['name']}, cell {cell}, line {line}: "
-                              f"{type(error).__name__}: {error}")
-        namespaces[notebook["name"]] = namespace
+                errors.append(f"{name}, cell {cell}, line {line}: {type(error).__name__}: {error}")
+        namespaces[name] = namespace
     functions = {}
     for name, home in job["functions"].items():       # graded name -> notebook it belongs to
         order = [home] + [n["name"] for n in job["notebooks"] if n["name"] != home]
@@ -143,7 +154,7 @@ def _load(job):
             if callable(namespaces.get(notebook, {}).get(name)):
                 functions[name] = namespaces[notebook][name]
                 break
-    return namespaces, functions, errors
+    return namespaces, functions, {"errors": errors, "problems": problems, "broken": broken}
 
 
 def _describe(error):
@@ -174,8 +185,8 @@ def child_main(job, data_fd):
     env = {"datasets": {k: (np.array(x, dtype=float), np.array(y, dtype=float))
                         for k, (x, y) in job["datasets"].items()}, "inputs": {}}
     exec(compile(job["test_inputs"], "<grader test inputs>", "exec"), env["inputs"])
-    namespaces, functions, errors = _load(job)
-    _send(data_fd, {"event": "loaded", "defined": sorted(functions), "errors": errors})
+    namespaces, functions, found = _load(job)
+    _send(data_fd, {"event": "loaded", "defined": sorted(functions), **found})
     signal.signal(signal.SIGALRM, _on_alarm)
     timed_out = set()
     for index, stage in enumerate(job["stages"]):
