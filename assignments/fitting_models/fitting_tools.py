@@ -121,13 +121,23 @@ def definitions(path, select=lambda cell: not is_test_cell(cell)):
     name = os.path.basename(path)
     try:
         with open(path, encoding="utf-8") as f:
-            cells = json.load(f)["cells"]
-        if not isinstance(cells, list):
-            raise TypeError("'cells' is not a list")
+            text = f.read()
     except FileNotFoundError:
         return Definitions(name, (), (f"{name} is missing",), {}, readable=False)
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError) as error:
         return Definitions(name, (), (f"{name} is not a valid notebook ({error})",), {}, readable=False)
+    return parse_notebook(name, text, select)
+
+
+def parse_notebook(name, text, select=lambda cell: not is_test_cell(cell)):
+    """``definitions`` of a notebook given as text."""
+    try:
+        cells = json.loads(text)["cells"]
+        if not isinstance(cells, list):
+            raise TypeError("'cells' is not a list")
+    except (ValueError, KeyError, TypeError, RecursionError) as error:
+        return Definitions(name, (), (f"{name} is not a valid notebook ({type(error).__name__}: "
+                                      f"{str(error)[:200]})",), {}, readable=False)
     chunks, problems, broken = [], [], {}
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code" or not select(cell):
@@ -138,8 +148,9 @@ def definitions(path, select=lambda cell: not is_test_cell(cell)):
         lines = source.splitlines()
         try:
             tree = ast.parse(source)
-        except SyntaxError as error:
-            problem = f"{name}, cell {index}: syntax error at line {error.lineno}: {error.msg}"
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            where = f" at line {error.lineno}: {error.msg}" if isinstance(error, SyntaxError) else f": {error}"
+            problem = f"{name}, cell {index}: syntax error{where}"
             problems.append(problem)
             for fn in _defined_names(source):
                 broken[fn] = problem
