@@ -18,6 +18,7 @@ c.ExchangeCollect.check_owner = False     # simulated students share one unix us
 
 # Each hidden test cell grades one function on all its cases (well under a second).
 c.Execute.timeout = 120
+c.Execute.record_timing = False          # no timestamps in executed solutions: rebuilds stay quiet in git
 # Short tracebacks, no history file, and nbgrader's own feedback without the hidden tests' source
 # (nbgrader issue #917); the grader's HTML pages are the richer feedback.
 c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal", "--HistoryManager.hist_file=:memory:"]
