@@ -2,8 +2,9 @@
 
 Two uses, one code path for argument decoding and output encoding:
 - as a library (``run_call``), for the reference and the catalogued mistakes in the grader;
-- as a script (``python -I -S worker.py ...``), the fork server of the sandbox. It imports numpy and
-  matplotlib once, then forks one child per job. A child runs the student's definitions and the
+- as a script (``python -I -S worker.py ...``), the fork server of the sandbox. It imports numpy
+  once (matplotlib is a lazy stand-in: importing it would make every fork 7x slower), then forks
+  one child per job. A child runs the student's definitions and the
   job's calls in stages, writing one JSON line per call to the data socket. It never holds the
   grader's expected values. The reference functions a stage needs (losses and gradients for
   optimisers, functions others build on) reach it from the data socket when the stage starts,
