@@ -3,7 +3,9 @@ a recorded result, none gains a point, and the batch finishes. Student code runs
 (bubblewrap; CI installs it) in a child process, never in the grader's process."""
 import os
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -111,7 +113,11 @@ def epoch_batches(n, batch_size, rng):
         os.setsid()
         while True:
             pass
-    open({str(SENTINEL)!r}, "w").write("x")
+    try:
+        open({str(SENTINEL)!r}, "w").write("x")           # the course folder: invisible in the sandbox
+    except OSError:
+        pass
+    open({str(Path(sys.prefix) / "PWNED-by-a-student")!r}, "w").write("x")   # read-only there
     order = rng.permutation(n)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 """),
@@ -128,6 +134,7 @@ def attacked(tmp_path_factory):
     records, sandboxed = grade([root], jobs=2, limits=Limits(call_seconds=1.0))
     yield {r["student"]: r for r in records}, sandboxed, time.monotonic() - started
     SENTINEL.unlink(missing_ok=True)          # only reachable without bubblewrap
+    (Path(sys.prefix) / "PWNED-by-a-student").unlink(missing_ok=True)
 
 
 def functions(record):
@@ -177,7 +184,7 @@ def test_exit_while_loading_costs_the_submission_with_a_reason(attacked):
 def test_sandbox_hides_the_course_and_kills_leftovers(attacked):
     records, sandboxed, _ = attacked
     assert sandboxed
-    assert not SENTINEL.exists()
+    assert not SENTINEL.exists() and not (Path(sys.prefix) / "PWNED-by-a-student").exists()
     found = functions(records["write-files-and-background"])
     assert found["epoch_batches"]["score"] == 0          # the system is read-only: writing failed
     assert "Read-only file system" in next(c["message"] for c in records["write-files-and-background"]["checks"]
