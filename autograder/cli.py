@@ -1,5 +1,6 @@
 """Command line: ``python -m autograder {build,grade,...}``."""
 import argparse
+import os
 import sys
 import time
 
@@ -77,7 +78,8 @@ def main(argv=None):
     p.add_argument("paths", nargs="+", help="a submission folder, or a folder of them (nbgrader's submitted/)")
     p.add_argument("--json", default="grading/results.json",
                    help="results file (default grading/results.json); its .jsonl ledger makes reruns resume")
-    p.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help=f"submissions graded in parallel (default: the number of cores, {os.cpu_count()})")
     p.add_argument("--timeout", type=float, default=3.0, help="seconds per call of a student function")
     p.add_argument("--details", action="store_true", help="print every student's per-function table")
     p.add_argument("--no-sandbox", action="store_true", help="do not use bubblewrap (still a separate process)")
