@@ -2,7 +2,6 @@
 file, a crashed worker costs one submission, the same results with 1 or 2 jobs, and a new checks
 version regrades."""
 import json
-import os
 import signal
 import subprocess
 import sys
