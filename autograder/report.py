@@ -42,11 +42,6 @@ def student_table(record):
     return "\n".join(lines)
 
 
-def write_json(path, records, **meta):
-    """Atomically write the results file (a partial file is never left behind)."""
-    write_atomic(path, json.dumps({**meta, "submissions": records}, indent=1))
-
-
 def write_atomic(path, text):
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
