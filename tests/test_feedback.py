@@ -228,7 +228,7 @@ def test_write_reports_one_file_per_student(tmp_path, records):
 
 
 def test_write_reports_is_atomic(tmp_path, monkeypatch):
-    from autograder.feedback import page as module
+    from autograder import report as module          # write_reports writes through report.write_atomic
     out = tmp_path / "out"
     out.mkdir()
     (out / "dave.html").write_text("old page")

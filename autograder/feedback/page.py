@@ -6,13 +6,12 @@ nothing else (no reference code, no hidden test, no later reference step). Every
 goes through ``html.escape``.
 """
 import html
-import os
 import re
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 
 from ..judge import ATOL, RTOL, number
+from ..report import write_atomic
 from . import plots
 
 ASSIGNMENT = "Fitting models"
@@ -390,38 +389,10 @@ def render(record):
 
 # ---------------------------------------------------------------------------------------------
 
-def _umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _umask()
-
-
 def report_name(student):
     """A safe file name for a student's page (no path separators, no leading dot)."""
     name = re.sub(r"[^\w.@+-]", "_", str(student)).lstrip(".")
     return (name or "student")[:120]
-
-
-def write_atomic(path, text):
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``:
-    a reader sees the old page or the new one, never half of one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_UMASK)           # mkstemp makes 0600; a report is to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
 
 
 def _file_names(records):
