@@ -1,21 +1,29 @@
-"""Command line: ``python -m autograder {build,grade,...}``."""
+"""Command line: ``python -m autograder {grade,pytest,feedback,build,demo,gradescope}``."""
 import argparse
 import os
 import sys
 import time
 
 
+def _limits(args):
+    from .engine.sandbox.supervisor import Limits
+    return Limits(call_seconds=args.timeout)
+
+
+def _tier(args):
+    from .engine.sandbox import tiers
+    return tiers.choose(args.sandbox)
+
+
 def _grade(args):
-    from . import course, report
-    from .grading import grade_batch
-    from .ledger import Busy
-    from .sandbox.pool import Limits
+    from .engine.grading import grade_batch, records
+    from .engine.ledger import Busy
+    from .exporters import text
     started = time.perf_counter()
     try:
-        summaries, graded_now, sandboxed = grade_batch(
-            args.paths, args.json, jobs=args.jobs, sandbox=False if args.no_sandbox else None,
-            limits=Limits(call_seconds=args.timeout), force=args.force, wait=args.wait,
-            progress=report.Progress)
+        summaries, graded_now, tier = grade_batch(args.paths, args.json, jobs=args.jobs, tier=_tier(args),
+                                                  limits=_limits(args), force=args.force, wait=args.wait,
+                                                  progress=text.Progress)
     except Busy as busy:
         print(f"error: {busy}", file=sys.stderr)
         return 2
@@ -24,78 +32,85 @@ def _grade(args):
         return 130
     elapsed = time.perf_counter() - started
     if args.gradebook or args.gradescope:
-        records = list(report.records(args.json))
+        found = list(records(args.json))
         if args.gradebook:
-            from . import gradebook
-            gradebook.record(records)
-            print(f"scores recorded in the nbgrader gradebook of {course.ROOT} (nbgrader export, formgrader)")
+            from .course import current
+            from .exporters import gradebook
+            gradebook.record(found)
+            print(f"scores recorded in the nbgrader gradebook of {current().root} (nbgrader export, formgrader)")
         if args.gradescope:
-            from . import gradescope
-            gradescope.write_all(records, args.gradescope)
+            from .exporters import gradescope
+            gradescope.write_all(found, args.gradescope)
             print(f"Gradescope results: {args.gradescope}/<student>/results.json")
     if args.details or len(summaries) == 1:
-        for record in report.records(args.json):
-            print(report.student_table(record) + "\n")
+        for record in records(args.json):
+            print(text.student_table(record) + "\n")
     if len(summaries) > 1:
-        print(report.class_table(summaries))
+        print(text.class_table(summaries))
     skipped = len(summaries) - graded_now
     print(f"\ngraded {graded_now} submission(s) in {elapsed:.1f} s"
           + (f", {skipped} already graded with these checks (--force to regrade)" if skipped else "")
-          + f"; sandbox {'on' if sandboxed else 'OFF'}")
+          + f"; sandbox: {tier.name}")
     print(f"results: {args.json}")
     return 0
 
 
+def _pytest(args):
+    from .course import current
+    from .engine import hidden
+    cache = current().root / "grading" / ".hidden-tests-cache"
+    return int(hidden.run(f"--submission={args.submission}", f"--sandbox={args.sandbox}", *args.pytest_args,
+                          cache=cache))
+
+
 def _feedback(args):
-    from . import report
-    from .feedback import write_reports
+    from .engine.grading import records
+    from .exporters.feedback import write_reports
     started = time.perf_counter()
-    paths = write_reports(report.records(args.results), args.out, jobs=args.jobs)
+    paths = write_reports(records(args.results), args.out, jobs=args.jobs)
     print(f"wrote {len(paths)} feedback page(s) to {args.out}/ in {time.perf_counter() - started:.1f} s")
     return 0
 
 
 def _demo(args):
-    from . import demo
+    from .cycle import demo
     demo.run_demo(args.workdir, jobs=args.jobs)
     return 0
 
 
 def _gradescope(args):
-    from . import gradescope
+    from .cycle import gradescope
     return gradescope.main(args.rest)
 
 
 def _build(args):
-    from . import build
+    from .cycle import build
     return build.main(check=args.check)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("grade", help="grade submissions with the hidden checks")
+def parser():
+    top = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("grade", help="grade submissions with the hidden tests")
     p.add_argument("paths", nargs="+", help="a submission folder, or a folder of them (nbgrader's submitted/)")
     p.add_argument("--json", default="grading/results.json",
                    help="results file (default grading/results.json); its .jsonl ledger makes reruns resume")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help=f"submissions graded in parallel (default: the number of cores, {os.cpu_count()})")
     p.add_argument("--timeout", type=float, default=3.0, help="seconds per call of a student function")
+    p.add_argument("--sandbox", default="auto", help="the sandbox tier: auto (the strongest that works here), bwrap, off")
     p.add_argument("--details", action="store_true", help="print every student's per-function table")
-    p.add_argument("--no-sandbox", action="store_true", help="do not use bubblewrap (still a separate process)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded with these checks")
     p.add_argument("--wait", action="store_true", help="if another grader holds the results file, wait for it")
     p.add_argument("--gradebook", action="store_true",
                    help="record the scores in the course's nbgrader gradebook (for nbgrader export, formgrader)")
     p.add_argument("--gradescope", metavar="DIR", help="also write a Gradescope results.json per student under DIR")
     p.set_defaults(run=_grade)
-    p = sub.add_parser("demo", help="the whole nbgrader cycle on a bundled class, in a temporary course")
-    p.add_argument("--workdir", help="an empty folder for the demo course (default: a new temporary folder)")
-    p.add_argument("--jobs", type=int, default=2, help="submissions graded in parallel (default 2)")
-    p.set_defaults(run=_demo)
-    p = sub.add_parser("gradescope", help="Gradescope: `build [ZIP]` the autograder zip, `run`, `convert`")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(run=_gradescope)
+    p = sub.add_parser("pytest", help="run the hidden tests on one submission with pytest (-k, -x, -v, --lf ...)")
+    p.add_argument("submission", help="one submission folder")
+    p.add_argument("--sandbox", default="auto", help="the sandbox tier: auto, bwrap, off")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="pytest's own options")
+    p.set_defaults(run=_pytest)
     p = sub.add_parser("feedback", help="one HTML feedback page per student, from a results file")
     p.add_argument("--results", default="grading/results.json", help="results of `grade` (default grading/results.json)")
     p.add_argument("--out", default="grading/feedback", help="folder for the pages (default grading/feedback)")
@@ -104,8 +119,27 @@ def main(argv=None):
     p = sub.add_parser("build", help="regenerate assignments/ and solutions/ from source/ with nbgrader")
     p.add_argument("--check", action="store_true", help="only say whether the generated folders are fresh")
     p.set_defaults(run=_build)
-    args = parser.parse_args(argv)
-    return args.run(args)
+    p = sub.add_parser("demo", help="the whole nbgrader cycle on a bundled class, in a temporary course")
+    p.add_argument("--workdir", help="an empty folder for the demo course (default: a new temporary folder)")
+    p.add_argument("--jobs", type=int, default=2, help="submissions graded in parallel (default 2)")
+    p.set_defaults(run=_demo)
+    p = sub.add_parser("gradescope", help="Gradescope: build the autograder zip (`gradescope build --help`), run, convert",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(run=_gradescope)
+    return top
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    from .course import NotACourse
+    from .engine.sandbox.tiers import Unavailable
+    from .engine.submissions import NoSubmissions
+    try:
+        return args.run(args)
+    except (NotACourse, NoSubmissions, Unavailable) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,80 +1,65 @@
-"""The hidden test cells of the source notebooks call this (``nbgrader autograde`` runs them):
+"""What the hidden-test cells of the source notebooks call (``nbgrader autograde`` runs them; the
+one name the notebooks know of this package):
 
     from autograder.incell import grade
     grade("sgd", globals())
 
-Same cases, same reference, same judge and same points as ``python -m autograder grade``; the
-difference is where the student's code runs: here in the notebook's kernel, nbgrader's own model
-(no sandbox). The cell's value is the points earned, which nbgrader records as partial credit.
-Nothing goes to stderr (nbgrader would zero the cell) and each call has a time limit.
+Same cases, same reference, same verdicts and the same points as ``python -m autograder grade``;
+the difference is where the student's code runs: here in the notebook's kernel, nbgrader's own
+model (no sandbox). The cell's value is the points earned, which nbgrader records as partial
+credit. Nothing goes to stderr (nbgrader would zero the cell) and each call has a time limit.
 """
 import contextlib
 import io
 import signal
 import warnings
 
-from . import course, expected, reference
-from .cases import BUILDS_ON, cases_of
-from .judge import Verdict
-from .scoring import function_score
-from .sandbox.worker import CallTimeout, _describe, run_call
+from . import course as _course
+from .engine import assignment, protocol, reference, scoring, verdicts
+from .engine.results import format_points, points_word
 
 
-def _on_alarm(signum, frame):
-    raise CallTimeout()
-
-
-def _outcome(case, function, seconds):
-    """The event the sandbox would have sent for this call."""
+def _outcome(case, functions, env, seconds):
+    """The outcome the sandbox would have sent for this call."""
     sink = io.StringIO()
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.getsignal(signal.SIGALRM)
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return {"event": "result", "output": run_call(case.call(0), {case.function: function},
-                                                           reference.environment())}
-    except NotImplementedError:
-        return {"event": "error", "kind": "not_implemented", "message": "not implemented yet"}
-    except CallTimeout:
-        return {"event": "error", "kind": "timeout", "message": f"took longer than {seconds:g} s"}
-    except BaseException as error:  # noqa: BLE001 - student code may raise anything
-        return {"event": "error", "kind": "exception", "message": _describe(error)}
+            return protocol.run_call(case.call(0), functions, env, seconds)
+    except BaseException as error:  # noqa: BLE001 - e.g. the timer fired in between
+        kind, message = protocol.outcome_of_error(error, case.function, seconds)
+        return {"kind": kind, "message": message}
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
 def grade(name, namespace, seconds=3.0):
     """Grade the function ``name`` of ``namespace``; print one line per case; return the points."""
-    graded = course.graded_by_name()[name]
-    function = namespace.get(name)
-    verdicts = {}
-    builds_on = {dep: reference.functions()[dep] for dep in BUILDS_ON.get(name, ())}
+    course = _course.current()
+    graded = course.graded_by_name[name]
+    builds_on = {dep: reference.functions(course)[dep] for dep in assignment.builds_on(course).get(name, ())}
     saved = {dep: namespace[dep] for dep in builds_on if dep in namespace}
     namespace.update(builds_on)            # as in the sandbox: the reference in their place
+    cases, results, timed_out = assignment.cases_of(name, course), {}, False
+    env = reference.environment(course)
     try:
-        _grade_cases(name, function, verdicts, seconds)
+        for case in cases:
+            if timed_out:
+                outcome = protocol.skipped(name)
+            else:
+                outcome = _outcome(case, namespace, env, seconds)
+                timed_out = outcome["kind"] == protocol.TIMEOUT
+            results[case.id] = verdicts.judge(case, outcome, course=course)
     finally:
         for dep in builds_on:
             namespace.pop(dep, None)
         namespace.update(saved)
-    score, passed, total = function_score(graded, verdicts)
-    print(f"{name}: {passed}/{total} hidden cases passed, {score:g} of {graded.points:g} points")
-    for case in cases_of(name):
-        verdict = verdicts[case.id]
-        if not verdict.passed or verdict.matched:
-            print(f"  {'✓' if verdict.passed else '✗'} {case.about}: {verdict.status}, {verdict.message}")
-    return score
-
-
-def _grade_cases(name, function, verdicts, seconds):
-    timed_out = False
-    for case in cases_of(name):
-        if not callable(function):
-            verdicts[case.id] = Verdict("error", f"`{name}` is not defined")
-        elif timed_out:
-            verdicts[case.id] = Verdict("timeout", "not run: an earlier case of this function timed out")
-        else:
-            verdicts[case.id] = expected.verdict(case, _outcome(case, function, seconds))
-            timed_out = verdicts[case.id].status == "timeout"
+    function = scoring.function_result(graded, cases, [results[c.id] for c in cases])
+    print(f"{name}: {function.passed}/{function.cases} hidden cases passed, "
+          f"{format_points(function.score)} of {format_points(function.max_score)} {points_word(function.max_score)}")
+    for case in cases:
+        result = results[case.id]
+        if not result.passed or result.accepted:
+            print(f"  {'✓' if result.passed else '✗'} {case.about}: {result.status}, {result.message}")
+    return float(function.score)

@@ -24,15 +24,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import build, cases, course, mistakes, reference  # noqa: E402
-from autograder.fabricate import make_submission  # noqa: E402
-from autograder.sandbox.worker import run_call  # noqa: E402
+from autograder import course as _course  # noqa: E402
+from autograder.cycle import build  # noqa: E402
+from autograder.cycle.fabricate import make_submission  # noqa: E402
+from autograder.engine import assignment, protocol, reference  # noqa: E402
+
+course = _course.current()
 
 
 def variants():
     """The answers of the synthetic students, in turn: all correct, each mistake, two stubs."""
     found = [{}]
-    found += [{e.function: e.source()} for e in mistakes.entries()]
+    found += [{e.function: e.source()} for e in course.content.catalogue_entries()]
     found += [{"sgd": None, "adam": None}, {"line_search": None}]
     return found
 
@@ -41,7 +44,7 @@ def make_class(course_root, n):
     submitted = course_root / "submitted"
     kinds = variants()
     for i in range(n):
-        folder = make_submission(submitted / f"student{i:04d}" / course.ASSIGNMENT, kinds[i % len(kinds)])
+        folder = make_submission(submitted / f"student{i:04d}" / course.assignment, kinds[i % len(kinds)])
         (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
     return submitted
 
@@ -49,24 +52,24 @@ def make_class(course_root, n):
 def new_course(where):
     root = Path(where)
     for top in ("source", "assignments"):
-        shutil.copytree(course.ROOT / top, root / top, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(course.ROOT / "nbgrader_config.py", root)
+        shutil.copytree(course.root / top, root / top, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(course.root / "nbgrader_config.py", root)
     return root
 
 
 def floor(submission, repeat=10):
     """Seconds to run one student's functions on every case once, in this warm process."""
-    tools = course.tools()
+    tools = course.tools
     functions = {}
-    for notebook in course.notebooks():
+    for notebook in course.notebooks:
         namespace, _ = tools.execute(tools.definitions(str(submission / notebook)))
-        functions.update({g.name: namespace[g.name] for g in course.graded() if g.name in namespace})
-    env, calls = reference.environment(), cases.calls()
+        functions.update({g.name: namespace[g.name] for g in course.graded if g.name in namespace})
+    env, calls = reference.environment(), assignment.calls()
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
         for call in calls:
-            run_call(call, functions, env)
+            protocol.run_call(call, functions, env)
         best = min(best, time.perf_counter() - started)
     return best
 
@@ -105,12 +108,12 @@ def nbgrader_autograde(course_root, students, where):
     root = new_course(where)
     for student in students:
         shutil.copytree(course_root / "submitted" / student, root / "submitted" / student)
-    build.nbgrader("generate_assignment", course.ASSIGNMENT, "--force", root=root)
+    build.nbgrader("generate_assignment", course.assignment, "--force", root=root)
     started = time.perf_counter()
-    build.nbgrader("autograde", course.ASSIGNMENT, "--force", root=root, check=False)
+    build.nbgrader("autograde", course.assignment, "--force", root=root, check=False)
     wall = time.perf_counter() - started
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        totals = {s: gb.find_submission(course.ASSIGNMENT, s).score for s in students}
+        totals = {s: gb.find_submission(course.assignment, s).score for s in students}
     return wall, totals
 
 
@@ -128,7 +131,7 @@ def main(argv=None):
         for n in args.sizes:
             root = new_course(Path(tmp) / f"n{n}")
             submitted = make_class(root, n)
-            measured = floor(submitted / "student0000" / course.ASSIGNMENT)
+            measured = floor(submitted / "student0000" / course.assignment)
             base = measured if base is None else min(base, measured)      # one floor for every row
             for jobs in args.jobs:
                 wall, peak, busy = ours(submitted, jobs, root / f"results-{jobs}.json")

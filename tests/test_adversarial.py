@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from autograder import course
-from autograder.fabricate import make_submission
-from autograder.grading import grade
-from autograder.sandbox.pool import Limits, bwrap_works
+from autograder.cycle.fabricate import make_submission
+from autograder.engine.grading import grade
+from autograder.engine.sandbox import tiers
+from autograder.engine.sandbox.supervisor import Limits
 
-POINTS = {g.name: g.points for g in course.graded()}
-SENTINEL = course.ROOT / "PWNED-by-a-student"
+from .helpers import COURSE, POINTS, by_student
+
+SENTINEL = COURSE.root / "PWNED-by-a-student"
 
 ATTACKS = {
     "hang": ("sgd", """
@@ -93,7 +94,7 @@ def gabor_gradient(phi, x, y):
         return autograder.reference.functions()["gabor_gradient"](phi, x, y)
     except ImportError:
         pass
-    cells = json.load(open({str(course.SOURCE / "1_gradients.ipynb")!r}))["cells"]
+    cells = json.load(open({str(COURSE.source / "1_gradients.ipynb")!r}))["cells"]
     namespace = {{"np": np, "gabor_model": gabor_model}}
     for cell in cells:
         if cell["metadata"].get("nbgrader", {{}}).get("grade_id") == "gabor_gradient":
@@ -102,7 +103,7 @@ def gabor_gradient(phi, x, y):
 """),
     "read-hidden-tests": ("gradient_descent", f"""
 def gradient_descent(grad, phi0, x, y, learning_rate, n_steps):
-    text = open({str(course.ROOT / "autograder" / "cases.py")!r}).read()
+    text = open({str(Path(__file__).resolve().parent.parent / "autograder" / "fitting_models" / "cases.py")!r}).read()
     return np.zeros((n_steps + 1, 2)) + len(text)
 """),
     "write-files-and-background": ("epoch_batches", f"""
@@ -131,20 +132,20 @@ def attacked(tmp_path_factory):
         make_submission(root / name, {function: code})
     make_submission(root / "honest")
     started = time.monotonic()
-    records, sandboxed = grade([root], jobs=2, limits=Limits(call_seconds=1.0))
-    yield {r["student"]: r for r in records}, sandboxed, time.monotonic() - started
+    records, tier = grade([root], jobs=2, limits=Limits(call_seconds=1.0))
+    yield by_student(records), tier.sandboxed, time.monotonic() - started
     SENTINEL.unlink(missing_ok=True)          # only reachable without bubblewrap
     (Path(sys.prefix) / "PWNED-by-a-student").unlink(missing_ok=True)
 
 
 def functions(record):
-    return {f["function"]: f for f in record["functions"]}
+    return {f.function: f for f in record.functions}
 
 
 def test_every_attack_gets_a_record_and_the_batch_finishes(attacked):
     records, _, seconds = attacked
     assert set(records) == set(ATTACKS) | {"honest"}
-    assert records["honest"]["score"] == records["honest"]["max_score"]
+    assert records["honest"].score == records["honest"].max_score
     assert seconds < 120
 
 
@@ -158,50 +159,48 @@ def test_no_attack_gains_a_point_and_others_are_untouched(attacked, name):
         pytest.skip("needs bubblewrap (CI installs it)")
     function = ATTACKS[name][0]
     found = functions(records[name])
-    assert found[function]["score"] == 0, found[function]
-    assert all(f["score"] == f["max_score"] for n, f in found.items() if n != function)
+    assert found[function].score == 0, found[function]
+    assert all(f.score == f.max_score for n, f in found.items() if n != function)
 
 
 def test_statuses_say_what_happened(attacked):
     records, _, _ = attacked
-    status = lambda name: {c["status"] for c in records[name]["checks"] if c["function"] == ATTACKS[name][0]}
+    status = lambda name: {c.status for c in records[name].cases_of(ATTACKS[name][0])}
     assert status("hang") == {"timeout"} and status("hang-ignoring-alarms") == {"timeout"}
     assert status("os-exit") == {"error"} and status("segfault") == {"error"}
     assert status("memory-bomb") <= {"error", "timeout"}          # MemoryError, or too slow to fill
-    crash = next(c for c in records["segfault"]["checks"] if c["function"] == "gabor_loss")
-    assert "signal 11" in crash["message"]
-    assert "SystemExit" in next(c["message"] for c in records["sys-exit"]["checks"] if c["function"] == "parabola_slope")
+    crash = records["segfault"].cases_of("gabor_loss")[0]
+    assert "signal 11" in crash.message
+    assert "SystemExit" in records["sys-exit"].cases_of("parabola_slope")[0].message
 
 
 def test_exit_while_loading_costs_the_submission_with_a_reason(attacked):
     records, _, _ = attacked
     record = records["exit-at-import"]
-    assert record["score"] == 0
-    assert all("did not load" in c["message"] for c in record["checks"])
+    assert record.score == 0
+    assert all("did not load" in c.message for c in record.cases)
 
 
-@pytest.mark.skipif(not bwrap_works(), reason="needs bubblewrap (CI installs it)")
+@pytest.mark.skipif(not tiers.bwrap_binary(), reason="needs bubblewrap")
 def test_sandbox_hides_the_course_and_kills_leftovers(attacked):
     records, sandboxed, _ = attacked
     assert sandboxed
     assert not SENTINEL.exists() and not (Path(sys.prefix) / "PWNED-by-a-student").exists()
     found = functions(records["write-files-and-background"])
-    assert found["epoch_batches"]["score"] == 0          # the system is read-only: writing failed
-    assert "Read-only file system" in next(c["message"] for c in records["write-files-and-background"]["checks"]
-                                           if c["function"] == "epoch_batches")
-    steal = next(c for c in records["steal-reference"]["checks"] if c["function"] == "gabor_gradient")
-    assert "FileNotFoundError" in steal["message"]
-    read = next(c for c in records["read-hidden-tests"]["checks"] if c["function"] == "gradient_descent")
-    assert "FileNotFoundError" in read["message"]
+    assert found["epoch_batches"].score == 0          # the system is read-only: writing failed
+    assert "Read-only file system" in records["write-files-and-background"].cases_of("epoch_batches")[0].message
+    steal = records["steal-reference"].cases_of("gabor_gradient")[0]
+    assert "FileNotFoundError" in steal.message
+    read = records["read-hidden-tests"].cases_of("gradient_descent")[0]
+    assert "FileNotFoundError" in read.message
     leftovers = subprocess.run(["pgrep", "-f", "sleep 1234"], capture_output=True, text=True).stdout
     assert leftovers == ""
 
 
-def test_without_bubblewrap_it_is_still_a_separate_process(tmp_path, capfd):
+def test_without_a_sandbox_it_is_still_a_separate_process(tmp_path, capfd):
     make_submission(tmp_path / "a", {"sgd": ATTACKS["hang"][1]})
-    records, sandboxed = grade([tmp_path], sandbox=False, limits=Limits(call_seconds=1.0))
-    assert not sandboxed and "NOT in a sandbox" in capfd.readouterr().err
+    records, tier = grade([tmp_path], tier=tiers.Tier("off"), limits=Limits(call_seconds=1.0))
+    assert not tier.sandboxed and "NOT in a sandbox" in capfd.readouterr().err
     found = functions(records[0])
-    assert found["sgd"]["status"] == "timeout"
-    assert records[0]["score"] == records[0]["max_score"] - POINTS["sgd"]
-    assert os.getpid() and not SENTINEL.exists()
+    assert found["sgd"].status == "timeout"
+    assert records[0].score == records[0].max_score - POINTS["sgd"]

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from autograder import grading
-from autograder.fabricate import make_submission
+from autograder.cycle.fabricate import make_submission
+from autograder.engine import grading
 
 SLOW = """
 def parabola_slope(x):
@@ -102,8 +102,8 @@ def test_a_submission_that_kills_its_worker_costs_only_itself(tmp_path):
     make_submission(tmp_path / "class" / "b-honest")
     records, _ = grading.grade([tmp_path / "class"])
     killer, honest = records
-    assert honest["score"] == honest["max_score"]
-    lost = {f["function"]: f["score"] for f in killer["functions"] if f["score"] < f["max_score"]}
+    assert honest.score == honest.max_score
+    lost = {f.function: f.score for f in killer.functions if f.score < f.max_score}
     assert list(lost) == ["gabor_model"] and lost["gabor_model"] == 0
 
 

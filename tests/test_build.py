@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import build, course
+from autograder.cycle import build
+
+from .helpers import COURSE as course
 
 pytestmark = pytest.mark.slow
 
@@ -19,31 +21,31 @@ pytestmark = pytest.mark.slow
 def rebuilt(tmp_path_factory):
     """A temporary course regenerated from source/ with the real nbgrader (executes the solutions)."""
     root = tmp_path_factory.mktemp("course")
-    shutil.copytree(course.ROOT / "source", root / "source", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(course.ROOT / "nbgrader_config.py", root)
+    shutil.copytree(course.root / "source", root / "source", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(course.root / "nbgrader_config.py", root)
     build.generate(root)
     return root
 
 
 def test_generated_folders_are_fresh(rebuilt):
-    stale = {top: build.differences(course.ROOT / top / course.ASSIGNMENT, rebuilt / top / course.ASSIGNMENT)
+    stale = {top: build.differences(course.root / top / course.assignment, rebuilt / top / course.assignment)
              for top in build.GENERATED}
     assert stale == {"assignments": [], "solutions": []}, "run `python -m autograder build` and commit"
 
 
 def test_freshness_check_can_fail(rebuilt, tmp_path):
     copy = tmp_path / "release"
-    shutil.copytree(rebuilt / "assignments" / course.ASSIGNMENT, copy)
+    shutil.copytree(rebuilt / "assignments" / course.assignment, copy)
     nb = json.loads((copy / "3_sgd.ipynb").read_text())
     nb["cells"][5]["source"] = "print('edited by hand')"
     (copy / "3_sgd.ipynb").write_text(json.dumps(nb))
-    assert build.differences(rebuilt / "assignments" / course.ASSIGNMENT, copy) == ["3_sgd.ipynb"]
+    assert build.differences(rebuilt / "assignments" / course.assignment, copy) == ["3_sgd.ipynb"]
 
 
 def test_solutions_pass_every_visible_and_hidden_test_cell(rebuilt):
-    graded = {g.name: g.points for g in course.graded()}
+    graded = {g.name: g.points for g in course.graded}
     seen = {}
-    for path in sorted((rebuilt / "solutions" / course.ASSIGNMENT).glob("*.ipynb")):
+    for path in sorted((rebuilt / "solutions" / course.assignment).glob("*.ipynb")):
         for cell in json.loads(path.read_text())["cells"]:
             outputs = cell.get("outputs", [])
             assert not [o for o in outputs if o["output_type"] == "error"], (path.name, cell["source"][:80])
@@ -57,28 +59,28 @@ def test_solutions_pass_every_visible_and_hidden_test_cell(rebuilt):
 
 def test_stubs_fail_every_visible_check_saying_not_implemented(tmp_path):
     release = tmp_path / "release"
-    shutil.copytree(course.RELEASE, release)
+    shutil.copytree(course.release, release)
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rf"], cwd=release,
                           capture_output=True, text=True, env=dict(os.environ, COLUMNS="200"))
     assert done.returncode == 1
-    assert f"{len(course.graded())} failed" in done.stdout
+    assert f"{len(course.graded)} failed" in done.stdout
     failures = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]
-    assert len(failures) == len(course.graded()) and all("not implemented yet" in f for f in failures)
+    assert len(failures) == len(course.graded) and all("not implemented yet" in f for f in failures)
     assert "hidden tests" in done.stdout and "were not run" in done.stdout
 
 
 def test_a_correct_submission_passes_every_visible_check(tmp_path):
-    from autograder.fabricate import make_submission
+    from autograder.cycle.fabricate import make_submission
     make_submission(tmp_path / "s")
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=tmp_path / "s",
                           capture_output=True, text=True)
-    assert done.returncode == 0 and f"{len(course.graded())} passed" in done.stdout, done.stdout
+    assert done.returncode == 0 and f"{len(course.graded)} passed" in done.stdout, done.stdout
 
 
 def solution_lines():
     """The lines between the solution markers of the source notebooks (what students must write)."""
     found = set()
-    for path in sorted(course.SOURCE.glob("*.ipynb")):
+    for path in sorted(course.source.glob("*.ipynb")):
         for cell in json.loads(path.read_text())["cells"]:
             text = "".join(cell["source"])
             for region in text.split("### BEGIN SOLUTION")[1:]:
@@ -88,7 +90,7 @@ def solution_lines():
 
 def test_release_has_no_solution_code_and_no_hidden_tests():
     code = []
-    for path in Path(course.RELEASE).iterdir():
+    for path in Path(course.release).iterdir():
         text = path.read_text()
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text, path.name
         assert "autograder" not in text, path.name

@@ -30,10 +30,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import course, expected, gradebook, judge
-from autograder.cases import all_cases, cases_of
-from autograder.cycle import Course
-from autograder.demo import CLASS, CRASH, HANG, STUB, _entry, run_demo
+from autograder.cycle.commands import Course
+from autograder.cycle.demo import CLASS, CRASH, HANG, STUB, _entry, run_demo
+from autograder.engine import compare, verdicts
+from autograder.engine.assignment import all_cases, cases_of
+from autograder.exporters import gradebook
+
+from .helpers import COURSE as course
 
 pytestmark = pytest.mark.slow
 
@@ -52,15 +55,15 @@ def cases_passed(function, entry_name):
         return len(cases_of(function))
     passed = 0
     for case in cases_of(function):
-        mine = next(out for e, out in expected.catalogue_outputs(case) if e is entry)
-        passed += mine is not None and judge.same(expected.reference_output(case), mine)
+        mine = next(out for e, out in verdicts.catalogue_outputs(case) if e is entry)
+        passed += mine is not None and compare.same(verdicts.reference_output(case), mine)
     return passed
 
 
 def expected_functions(student):
     answers = dict(student.answers)
     found = {}
-    for g in course.graded():
+    for g in course.graded:
         kind = answers.get(g.name)
         if student.broken == g.notebook or kind in (STUB, CRASH, HANG):
             found[g.name] = 0.0
@@ -73,9 +76,11 @@ def expected_functions(student):
 
 EXPECTED = {s.id: expected_functions(s) for s in CLASS}
 TOTAL = {s: round(sum(f.values()), 4) for s, f in EXPECTED.items()}
-MAX = sum(g.points for g in course.graded())
+MAX = course.max_score
 # the same by hand, from the points only, for the students whose answers involve no catalogue entry
-BY_HAND = {"ada": 40, "gus": 40 - 3 - 5, "hana": 40 - 5, "ivan": 40 - 1, "jo": 40 - 3 - 3}
+P = {g.name: g.points for g in course.graded}
+BY_HAND = {"ada": MAX, "gus": MAX - P["sgd"] - P["adam"], "hana": MAX - P["adam"], "ivan": MAX - P["step_decay"],
+           "jo": MAX - P["sgd_momentum"] - P["sgd_nesterov"]}
 
 
 # ------------------------------------------------------------------ the run
@@ -96,10 +101,9 @@ def demo(tmp_path_factory):
 
 
 def test_expectations_agree_with_the_points_by_hand():
-    assert MAX == 40
     for student, total in BY_HAND.items():
         assert TOTAL[student] == total
-    assert TOTAL["eli"] == 40                     # accepted variants earn the points
+    assert TOTAL["eli"] == MAX                    # accepted variants earn the points
     assert 0 < MAX - TOTAL["ben"] < 1             # partial credit within functions
 
 
@@ -109,21 +113,21 @@ def test_demo_prints_progress_and_the_class_table(demo):
     assert len(steps) >= 8
     text = "\n".join(lines)
     for student in STUDENTS:
-        assert re.search(rf"^{student}\s+\S+/40", text, re.M), student
+        assert re.search(rf"^{student}\s+\S+/{MAX:.2f}", text, re.M), student
     assert "grades CSV:" in text and "Gradescope:" in text and "grading took" in text
     assert not any(line.startswith("[") and "FAIL" in line for line in lines)
 
 
 def test_records_match_the_expected_scores(demo):
     result, _ = demo
-    records = {r["student"]: r for r in result.records}
+    records = {r.student: r for r in result.records}
     assert sorted(records) == sorted(STUDENTS)
     for student, rec in records.items():
-        got = {f["function"]: f["score"] for f in rec["functions"]}
+        got = {f.function: float(f.score) for f in rec.functions}
         assert got == pytest.approx(EXPECTED[student], abs=1e-4), student
-    assert {f["status"] for f in records["ivan"]["functions"] if f["function"] == "step_decay"} == {"timeout"}
-    assert {f["status"] for f in records["gus"]["functions"] if f["function"] == "sgd"} == {"not implemented"}
-    assert any("4_momentum" in p for p in records["jo"]["problems"])
+    assert records["ivan"].function("step_decay").status == "timeout"
+    assert records["gus"].function("sgd").status == "not implemented"
+    assert any(p.notebook == "4_momentum.ipynb" and p.kind == "invalid" for p in records["jo"].problems)
 
 
 def test_gradebook_holds_our_scores_and_nbgrader_late_penalty(demo):
@@ -163,20 +167,19 @@ def test_nbgrader_export_reports_our_scores(demo):
 
 def test_feedback_pages_are_released_and_fetched(demo):
     result, _ = demo
-    pytest.importorskip("autograder.feedback")
     assert sorted(result.feedback) == sorted(STUDENTS)
     exchange = result.root / "exchange" / "fitting-models" / "feedback"
     online = [s for s in CLASS if s.lms is None]
-    assert len(list(exchange.glob("*.html"))) == len(online) * len(course.notebooks())
+    assert len(list(exchange.glob("*.html"))) == len(online) * len(course.notebooks)
     for s in CLASS:
         page = (result.root / "reports" / f"{s.id}.html").read_bytes()
         delivered = sorted(result.feedback[s.id].glob("*.html"))
-        assert [p.stem for p in delivered] == [Path(n).stem for n in course.notebooks()
+        assert [p.stem for p in delivered] == [Path(n).stem for n in course.notebooks
                                               if (result.root / "submitted" / s.id / "fitting_models" / n).exists()]
         assert all(p.read_bytes() == page for p in delivered)
         if s.lms is None:                       # fetched through the exchange, one per notebook
             fetched = result.fetched_feedback[s.id]
-            assert len(fetched) == len(course.notebooks()) and all(p.read_bytes() == page for p in fetched)
+            assert len(fetched) == len(course.notebooks) and all(p.read_bytes() == page for p in fetched)
         else:                                   # LMS students: no submission secret, not released
             assert s.id not in result.fetched_feedback
 
@@ -187,8 +190,9 @@ def test_gradescope_results_match(demo):
         data = json.loads(Path(path).read_text())
         assert data["score"] == pytest.approx(TOTAL[student], abs=1e-3), student
         assert {"score", "output", "visibility", "tests"} <= set(data)
-        assert [t["name"].split(" ")[0] for t in data["tests"]] == [g.name for g in course.graded()]
-        for test in data["tests"]:
+        scored = [t for t in data["tests"] if t["max_score"]]
+        assert [t["name"].split(" ")[0] for t in scored] == [g.name for g in course.graded]
+        for test in scored:
             function = test["name"].split(" ")[0]
             assert test["score"] == pytest.approx(EXPECTED[student][function], abs=1e-4)
             assert test["status"] == ("passed" if test["score"] == test["max_score"] else "failed")
@@ -199,14 +203,14 @@ def test_gradescope_results_match(demo):
 def _public_text():
     """Everything in the source that is not inside a solution region (given code, docstrings, helper)."""
     texts, regions = [], {}
-    for name in course.notebooks():
-        for cell in json.loads((course.SOURCE / name).read_text())["cells"]:
+    for name in course.notebooks:
+        for cell in json.loads((course.source / name).read_text())["cells"]:
             source = "".join(cell["source"])
             parts = re.split(r"### BEGIN SOLUTION[^\n]*\n(.*?)[ \t]*### END SOLUTION", source, flags=re.S)
             texts += parts[0::2]
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             regions.setdefault(grade_id, []).extend(parts[1::2])
-    for helper in course.SOURCE.glob("*.py"):
+    for helper in course.source.glob("*.py"):
         texts.append(helper.read_text())
     return "\n".join(texts), regions
 
@@ -233,34 +237,34 @@ def assert_no_solution_or_hidden_test(text, where, own=""):
 
 
 def _formats(value):
-    return {judge.number(value), f"{value:.6g}", repr(float(value))}
+    return {compare.number(value), f"{value:.6g}", repr(float(value))}
 
 
 def assert_only_first_divergent_step(text, record, where):
     """No reference value beyond the first divergent step of a failed case appears in ``text``."""
     by_id = {c.id: c for c in all_cases()}
-    for check in record["checks"]:
-        if check["status"] == "passed" or check["name"] not in by_id:
+    for check in record.cases:
+        if check.passed or check.case not in by_id:
             continue
-        ref = expected.reference_output(by_id[check["name"]])
+        ref = verdicts.reference_output(by_id[check.case])
         if ref.kind not in ("array", "probe"):
             continue
-        values = np.asarray(ref.value, dtype=float)
-        step = check.get("step")
+        values = compare.as_array(ref) if ref.kind == "array" else compare.probe_values(ref)
+        step = check.step
         start = 0 if step is None else step + 1
-        later = values[start:].ravel() if ref.is_path else values.ravel()[start:]
+        later = values[start:].ravel() if compare.is_path(values) else values.ravel()[start:]
         allowed = set()
-        for v in np.asarray(check.get("path") or [], dtype=float).ravel().tolist() + \
-                np.asarray(check.get("reference_prefix") or [], dtype=float).ravel().tolist() + \
-                np.ravel(np.asarray(check.get("got") if check.get("got") is not None else [], dtype=float)).tolist() + \
-                np.ravel(np.asarray(check.get("expected") if check.get("expected") is not None else [], dtype=float)).tolist():
+        for v in np.asarray(check.path or [], dtype=float).ravel().tolist() + \
+                np.asarray(check.reference_prefix or [], dtype=float).ravel().tolist() + \
+                np.ravel(np.asarray(check.got if check.got is not None else [], dtype=float)).tolist() + \
+                np.ravel(np.asarray(check.expected if check.expected is not None else [], dtype=float)).tolist():
             allowed |= _formats(v)
         for v in later:
             if not np.isfinite(v):
                 continue
             for shown in _formats(v) - allowed:
                 if len(shown.lstrip("-").replace(".", "").lstrip("0")) >= 6:   # distinctive numbers only
-                    assert shown not in text, f"{where}: {check['name']} shows {shown}, beyond step {step}"
+                    assert shown not in text, f"{where}: {check.case} shows {shown}, beyond step {step}"
 
 
 def test_nothing_students_receive_leaks(demo):
@@ -268,7 +272,7 @@ def test_nothing_students_receive_leaks(demo):
     root = result.root
     outbound = root / "exchange" / "fitting-models" / "outbound" / "fitting_models"
     released = sorted(outbound.iterdir())
-    assert {p.name for p in released} >= set(course.notebooks())
+    assert {p.name for p in released} >= set(course.notebooks)
     for path in released:
         assert_no_solution_or_hidden_test(path.read_text(), f"released {path.name}")
     for s in CLASS:
@@ -276,7 +280,7 @@ def test_nothing_students_receive_leaks(demo):
             folder = root / "students" / s.id / "fitting_models"
             for path in outbound.glob("*.py"):
                 assert (folder / path.name).read_bytes() == path.read_bytes()
-    records = {r["student"]: r for r in result.records}
+    records = {r.student: r for r in result.records}
     for student, rec in records.items():
         own = submitted_text(root, student)
         texts = {f"Gradescope results of {student}": Path(result.gradescope[student]).read_text()}
@@ -292,20 +296,20 @@ def test_nothing_students_receive_leaks(demo):
 def test_the_leak_checks_can_fail(demo):
     result, _ = demo
     with pytest.raises(AssertionError, match="HIDDEN TESTS"):
-        assert_no_solution_or_hidden_test((course.SOURCE / "3_sgd.ipynb").read_text(), "source")
+        assert_no_solution_or_hidden_test((course.source / "3_sgd.ipynb").read_text(), "source")
     solutions = (result.root / "solutions" / "fitting_models" / "5_adam.ipynb").read_text()
     for marker in HIDDEN_MARKERS:
         solutions = solutions.replace(marker, "")
     with pytest.raises(AssertionError, match="solution code of"):
         assert_no_solution_or_hidden_test(solutions, "solutions")
     assert_no_solution_or_hidden_test(solutions, "solutions", own=solutions)   # one's own code is fine
-    ben = next(r for r in result.records if r["student"] == "ben")
-    check = next(c for c in ben["checks"] if c["function"] == "sgd" and c["status"] == "failed")
-    case = next(c for c in all_cases() if c.id == check["name"])
-    beyond = expected.reference_output(case).value[check["step"] + 1:]
-    shown = next(judge.number(v) for v in beyond.ravel()
-                 if judge.number(v) not in {judge.number(x) for x in np.ravel(check["path"])})
-    assert_only_first_divergent_step(check["message"], ben, "the message")
+    ben = next(r for r in result.records if r.student == "ben")
+    check = next(c for c in ben.cases_of("sgd") if c.status == "failed")
+    case = next(c for c in all_cases() if c.id == check.case)
+    beyond = verdicts.reference_output(case).value[check.step + 1:]
+    shown = next(compare.number(v) for v in beyond.ravel()
+                 if compare.number(v) not in {compare.number(x) for x in np.ravel(check.path)})
+    assert_only_first_divergent_step(check.message, ben, "the message")
     with pytest.raises(AssertionError, match="beyond step"):
         assert_only_first_divergent_step(f"<td>{shown}</td>", ben, "a page")
 
@@ -358,7 +362,7 @@ def test_nbgrader_autograde_agrees_with_our_grader(demo):
         rows = gradebook.scores(root, db_url=url)
         theirs.update({s: rows[s] for s in halves[i]})
     ours = gradebook.scores(root)
-    notebook_of = {g.name: g.notebook for g in course.graded()}
+    notebook_of = {g.name: g.notebook for g in course.graded}
     for student in STUDENTS:
         unscored = NBGRADER_CANNOT_FINISH.get(student, set())
         for function, score in theirs[student]["functions"].items():
@@ -377,7 +381,7 @@ def test_nbgrader_autograde_agrees_with_our_grader(demo):
 
     # nbgrader's own feedback (demo config: ClearHiddenTests) shows no hidden-test source and no more
     # of the reference than our pages do
-    records = {r["student"]: r for r in result.records}
+    records = {r.student: r for r in result.records}
     for student in feedback_for.values():
         pages = sorted((root / "nbgrader_feedback" / student / "fitting_models").glob("*.html"))
         assert pages

@@ -1,20 +1,29 @@
-"""The per-student HTML feedback page (autograder.feedback): what it shows, what it must never
-show (reference values beyond the first divergent step, unescaped student text), and how the
+"""The per-student HTML feedback page (autograder.exporters.feedback): what it shows, what it must
+never show (reference values beyond the first divergent step, unescaped student text), and how the
 pages are written."""
 import base64
-import html
 import os
 import re
+from fractions import Fraction
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
-from autograder import mistakes
-from autograder.cases import cases_of
-from autograder.expected import reference_output
-from autograder.fabricate import make_submission
-from autograder.feedback import plots, render, write_reports
-from autograder.grading import grade
+from autograder.cycle.fabricate import make_submission
+from autograder.engine.assignment import cases_of
+from autograder.engine.grading import grade
+from autograder.engine.results import CaseResult, FunctionResult, Problem, Record
+from autograder.engine.verdicts import reference_output
+from autograder.exporters.feedback import render, write_reports
+from autograder.fitting_models import plots
+
+from .helpers import MAX, by_student, entry
+
+def esc(text):
+    """Text as the page's templates escape it."""
+    return str(escape(text))
+
 
 PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
@@ -24,18 +33,17 @@ def records(tmp_path_factory):
     """Graded fabricated submissions: alice (all correct), bob (four catalogued mistakes and a
     function left as the stub), carol (a syntax error in one notebook)."""
     root = tmp_path_factory.mktemp("feedback-class")
-    e = {x.name: x for x in mistakes.entries()}
     make_submission(root / "alice")
     make_submission(root / "bob", {
-        "adam": e["no bias correction"].source(),
-        "sgd_nesterov": e["gradient at phi, not at the look-ahead point (plain momentum)"].source(),
-        "line_search": e["rule 2 with <= instead of <"].source(),
-        "gabor_gradient": e["envelope /8 instead of /32"].source(),
+        "adam": entry("no bias correction").source(),
+        "sgd_nesterov": entry("gradient at phi, not at the look-ahead point (plain momentum)").source(),
+        "line_search": entry("rule 2 with <= instead of <").source(),
+        "gabor_gradient": entry("envelope /8 instead of /32", "gabor_gradient").source(),
         "sgd": None})
     make_submission(root / "carol", {"adam": "def adam(phi0, grad, x, y, batches, learning_rate=0.1,\n"
                                              "    return phi0   # unclosed parenthesis\n"})
     found, _ = grade([root], jobs=2)
-    return {r["student"]: r for r in found}
+    return by_student(found)
 
 
 @pytest.fixture(scope="session")
@@ -44,35 +52,31 @@ def bob_page(records):
 
 
 def failed(record):
-    return [c for c in record["checks"] if c["status"] != "passed"]
+    return [c for c in record.cases if not c.passed]
 
 
 def plotted(record):
-    return [c for c in record["checks"] if c["status"] == "failed" and c.get("path") and c.get("dataset")]
+    return [c for c in record.cases if c.status == "failed" and c.path and c.dataset]
 
 
-def minimal(student="dave", status="failed", message="differs", problems=(), **check):
-    """A hand-made record with one function of one case."""
+def minimal(student="dave", status="failed", message="differs", problems=(), **extra):
+    """A hand-made Record with one function of one case."""
     passed = status == "passed"
-    return {"student": student, "score": 1.0 if passed else 0.0, "max_score": 1.0, "problems": list(problems),
-            "path": "/nowhere", "functions": [{"function": "parabola_slope", "notebook": "1_gradients.ipynb",
-                                               "score": 1.0 if passed else 0.0, "max_score": 1.0,
-                                               "passed": int(passed), "cases": 1,
-                                               "status": status}],
-            "checks": [dict({"name": "parabola_slope[x=3]", "function": "parabola_slope",
-                             "notebook": "1_gradients.ipynb", "case": "x = 3", "dataset": None,
-                             "score": 1.0 if passed else 0.0, "max_score": 1.0, "status": status,
-                             "message": message}, **check)]}
+    one = Fraction(1 if passed else 0)
+    case = CaseResult(case="parabola_slope[x=3]", function="parabola_slope", about="x = 3", status=status,
+                      message=message, points=one, max_points=Fraction(1), **extra)
+    function = FunctionResult("parabola_slope", "1_gradients.ipynb", one, Fraction(1), int(passed), 1, status)
+    return Record(student, one, Fraction(1), [function], [case], list(problems), path="/nowhere")
 
 
 # -- what the page shows -------------------------------------------------------------------------
 
 def test_full_marks_page_has_no_failure_section(records):
     record = records["alice"]
-    assert record["score"] == record["max_score"]
+    assert record.score == record.max_score
     page = render(record)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    assert f"{record['max_score']:g}" in page and "100%" in page
+    assert f"{MAX:.2f} / {MAX:.2f}" in page and "100%" in page
     assert 'id="to-fix"' not in page and "Known mistake" not in page
     assert "<img" not in page and "Fix these first" not in page
     assert "Nothing to fix" in page
@@ -80,11 +84,11 @@ def test_full_marks_page_has_no_failure_section(records):
 
 def test_score_bar_and_table_of_functions(records, bob_page):
     record = records["bob"]
-    assert f'width:{100 * record["score"] / record["max_score"]:.1f}%' in bob_page
-    for f in record["functions"]:
-        assert f"<code>{f['function']}</code>" in bob_page or f'href="#fn-{f["function"]}"' in bob_page
-        assert f"{f['passed']} / {f['cases']}" in bob_page
-    for notebook in {f["notebook"] for f in record["functions"]}:
+    assert f'width:{100 * float(record.score / record.max_score):.1f}%' in bob_page
+    for f in record.functions:
+        assert f"<code>{f.function}</code>" in bob_page or f'href="#fn-{f.function}"' in bob_page
+        assert f"{f.passed} / {f.cases}" in bob_page
+    for notebook in {f.notebook for f in record.functions}:
         assert notebook in bob_page
     # badges carry a symbol and a word, not only a colour
     assert '<span aria-hidden="true">◐</span> partly' in bob_page
@@ -92,16 +96,14 @@ def test_score_bar_and_table_of_functions(records, bob_page):
 
 
 def test_failed_cases_show_message_and_named_mistake(records, bob_page):
-    lost = [c for c in failed(records["bob"]) if c["status"] == "failed"]
+    lost = [c for c in failed(records["bob"]) if c.status == "failed"]
     assert len(lost) >= 15
-    for check in lost:
-        what, _, rest = check["message"].partition(". Known mistake: ")
-        assert html.escape(what) in bob_page, check["name"]
-        assert html.escape(check["case"]) in bob_page
-        assert check.get("matched"), check["name"]
-        assert html.escape(check["matched"]) in bob_page
-        hint = rest[len(check["matched"]) + 2:]
-        assert hint and html.escape(hint) in bob_page
+    for case in lost:
+        assert esc(case.message) in bob_page, case.case
+        assert esc(case.about) in bob_page
+        assert case.mistake, case.case
+        assert esc(case.mistake.name) in bob_page
+        assert case.mistake.hint and esc(case.mistake.hint) in bob_page
 
 
 def test_one_small_png_per_failed_optimizer_case(records, bob_page):
@@ -119,19 +121,19 @@ def test_no_reference_value_beyond_the_first_divergent_step(records, bob_page):
     record = records["bob"]
     checked = 0
     for check in plotted(record):
-        case = next(c for c in cases_of(check["function"]) if c.id == check["name"])
+        case = next(c for c in cases_of(check.function) if c.id == check.case)
         ref = reference_output(case).value
-        step = check["step"]
-        assert np.allclose(ref[:step + 1], check["reference_prefix"])
+        step = check.step
+        assert np.allclose(ref[:step + 1], check.reference_prefix)
         shown = {f"{v:.10g}" for row in ref[:step + 1] for v in row} | \
-                {f"{v:.10g}" for row in check["path"][:step + 1] for v in row}
+                {f"{v:.10g}" for row in check.path[:step + 1] for v in row}
         assert all(f"{v:.10g}" in bob_page for v in ref[step])     # the page uses this format
         later = {fmt(v) for row in ref[step + 1:] for v in row
                  for fmt in (lambda v: f"{v:.10g}", lambda v: f"{v:.8g}", repr)}
         later = {s for s in later - shown if len(re.sub(r"\D", "", s)) >= 6}
         assert later
         leaked = sorted(s for s in later if s in bob_page)
-        assert not leaked, f"{check['name']}: reference values after step {step} in the page: {leaked[:5]}"
+        assert not leaked, f"{check.case}: reference values after step {step} in the page: {leaked[:5]}"
         checked += len(later)
     assert checked > 500
 
@@ -140,25 +142,25 @@ def test_not_implemented_and_accepted_form_are_explained(records, bob_page):
     section = bob_page[bob_page.index('id="fn-sgd"'):]
     section = section[:section.index("</section>")]
     assert "NotImplementedError" in section and "6 cases" in section
-    nesterov = [c for c in records["bob"]["checks"] if c["function"] == "sgd_nesterov" and c["status"] == "passed"]
-    assert nesterov and nesterov[0].get("matched")
-    assert "accepted form" in bob_page and html.escape(nesterov[0]["matched"]) in bob_page
+    nesterov = [c for c in records["bob"].cases_of("sgd_nesterov") if c.passed]
+    assert nesterov and nesterov[0].accepted
+    assert "accepted form" in bob_page and esc(nesterov[0].accepted.name) in bob_page
 
 
 def test_timeout_and_error_in_plain_words():
     page = render(minimal(status="timeout", message="took longer than 3 s (killed)"))
     assert "did not finish within the time limit" in page and "took longer than 3 s" in page
-    page = render(minimal(status="error", message="ZeroDivisionError: division by zero (1_gradients.ipynb[cell 3], line 2)"))
+    page = render(minimal(status="error", message="ZeroDivisionError: division by zero (in `f`, line 2 of 1_gradients.ipynb, cell `def f():`)"))
     assert "raised an error" in page and "ZeroDivisionError: division by zero" in page
 
 
 def test_problems_are_shown_first_with_what_to_do(records):
     record = records["carol"]
-    assert record["problems"] and "syntax error" in record["problems"][0]
+    assert record.problems and record.problems[0].kind == "syntax" and "syntax error" in record.problems[0].message
     page = render(record)
     assert 'id="problems"' in page
     assert page.index('id="problems"') < page.index("<table")
-    assert html.escape(record["problems"][0]) in page
+    assert esc(record.problems[0].message) in page
     assert "What to do:" in page and "Fix this syntax error" in page
 
 
@@ -167,11 +169,11 @@ def test_problems_are_shown_first_with_what_to_do(records):
 def test_student_controlled_text_is_escaped():
     attack = "<script>alert('x')</script>"
     record = minimal(student="<b>eve</b>", message=f"ValueError: {attack}", status="error",
-                     problems=["5_adam.ipynb, cell 3: NameError: <img src=x onerror=alert(1)>"])
-    record["checks"][0]["case"] = "<i>x = 3</i>"
+                     problems=[Problem("load_error", "5_adam.ipynb: NameError: <img src=x onerror=alert(1)>")])
+    record.cases[0].about = "<i>x = 3</i>"
     page = render(record)
     assert attack not in page and "<script" not in page
-    assert html.escape(attack) in page
+    assert esc(attack) in page
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<b>eve</b>" not in page and "&lt;b&gt;eve&lt;/b&gt;" in page
     assert "<i>x = 3</i>" not in page
@@ -208,8 +210,8 @@ def test_plot_window_clips_a_diverging_path():
     assert drawable["student"].tolist() == [True, True, False, False, False]
     assert all(np.isfinite(win.ranges).ravel()) and max(abs(np.array(win.ranges)).ravel()) < 10
     assert "step 2" in win.notes[0] and "not finite" in win.notes[0] and "1e+30" in win.notes[0]
-    check = {"status": "failed", "dataset": "linear", "step": 2, "path": path.tolist(),
-             "reference_prefix": [[0.5, 0.0], [1.0, 0.5], [1.1, 0.4]]}
+    check = CaseResult(case="x", function="sgd", about="x", status="failed", message="m", dataset="linear", step=2,
+                       path=path.tolist(), reference_prefix=[[0.5, 0.0], [1.0, 0.5], [1.1, 0.4]])
     uri, notes = plots.plot_check(check)
     assert uri.startswith("data:image/png;base64,") and notes == win.notes
 
@@ -228,7 +230,7 @@ def test_write_reports_one_file_per_student(tmp_path, records):
 
 
 def test_write_reports_is_atomic(tmp_path, monkeypatch):
-    from autograder import report as module          # write_reports writes through report.write_atomic
+    from autograder.engine import files as module    # write_reports writes through files.write_atomic
     out = tmp_path / "out"
     out.mkdir()
     (out / "dave.html").write_text("old page")

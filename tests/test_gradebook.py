@@ -1,6 +1,7 @@
-"""Recording the grader's records in nbgrader's gradebook (``autograder.gradebook``), fast: the
+"""Recording the grader's records in nbgrader's gradebook (``autograder.exporters.gradebook``), fast: the
 gradebook is built with nbgrader's API (what ``generate_assignment`` stores: notebooks, one grade
 cell ``test_<function>`` with its points and one solution cell ``<function>`` per graded function)."""
+import dataclasses
 import os
 import shutil
 import sys
@@ -12,20 +13,23 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins import LateSubmissionPlugin
 from traitlets.config import Config
 
-from autograder import course, gradebook, scoring
-from autograder.cases import all_cases, cases_of
-from autograder.judge import Verdict
+from autograder.engine import scoring
+from autograder.engine.assignment import all_cases, cases_of
+from autograder.engine.results import CaseResult
+from autograder.exporters import gradebook
 
-ASSIGNMENT = course.ASSIGNMENT
+from .helpers import COURSE, MAX, POINTS, scores
+
+ASSIGNMENT = COURSE.assignment
 DUE = datetime(2026, 1, 10, 12, 0, 0)
 
 
 def _new_gradebook(path):
     with Gradebook(f"sqlite:///{path}", "test-course") as gb:
         gb.add_assignment(ASSIGNMENT, duedate=DUE)
-        for name in course.notebooks():
+        for name in COURSE.notebooks:
             gb.add_notebook(Path(name).stem, ASSIGNMENT)
-        for g in course.graded():
+        for g in COURSE.graded:
             stem = Path(g.notebook).stem
             gb.add_grade_cell(f"test_{g.name}", stem, ASSIGNMENT, max_score=g.points, cell_type="code")
             gb.add_solution_cell(g.name, stem, ASSIGNMENT)
@@ -57,16 +61,18 @@ def submit(root, student, when):
     return folder
 
 
-def a_record(student, wrong=(), failing_cases=None, message="expected 1, got 2"):
-    """A grader record: every case passes except all cases of ``wrong`` and the first
+def a_record(student, wrong=(), failing_cases=None, message="expected 1, got 2", grader_error=False):
+    """A grader Record: every case passes except all cases of ``wrong`` and the first
     ``failing_cases`` of each function listed in that dict."""
     failing_cases = failing_cases or {}
-    verdicts = {}
+    results = {}
     for case in all_cases():
         index = cases_of(case.function).index(case)
         bad = case.function in wrong or index < failing_cases.get(case.function, 0)
-        verdicts[case.id] = Verdict("failed", message) if bad else Verdict("passed", "matches the reference")
-    return scoring.record(student, verdicts)
+        results[case.id] = CaseResult(case.id, case.function, case.about, "error" if bad and grader_error else
+                                      "failed" if bad else "passed", message if bad else "matches the reference",
+                                      grader_error=bad and grader_error)
+    return scoring.record(student, COURSE.graded, cases_of, results)
 
 
 @pytest.fixture(autouse=True)
@@ -83,15 +89,16 @@ def test_scores_become_the_grade_cells_auto_scores(root):
     submit(root, "ann", DUE - timedelta(hours=1))
     rec = a_record("ann", wrong=("adam",), failing_cases={"sgd": 2})
     rows = gradebook.record([rec], root)
-    assert rows["ann"]["functions"] == {f["function"]: f["score"] for f in rec["functions"]}
+    assert rows["ann"]["functions"] == scores(rec)
     assert rows["ann"]["functions"]["adam"] == 0 and rows["ann"]["functions"]["sgd"] == pytest.approx(2.0)
-    assert rows["ann"]["raw_score"] == pytest.approx(rec["score"]) == pytest.approx(40 - 5 - 1)
-    assert rows["ann"]["late_penalty"] == 0 and rows["ann"]["score"] == pytest.approx(34)
+    lost = POINTS["adam"] + POINTS["sgd"] * 2 / len(cases_of("sgd"))
+    assert rows["ann"]["raw_score"] == pytest.approx(float(rec.score)) == pytest.approx(MAX - lost)
+    assert rows["ann"]["late_penalty"] == 0 and rows["ann"]["score"] == pytest.approx(MAX - lost)
     assert rows["ann"]["timestamp"] == DUE - timedelta(hours=1)
     assert not rows["ann"]["needs_manual_grade"]
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "test-course") as gb:
         comment = gb.find_comment("sgd", "3_sgd", ASSIGNMENT, "ann").auto_comment
-        assert comment.startswith("Autograder: 4/6 hidden cases passed (2 of 3 points). First failure")
+        assert comment.startswith("Autograder: 4/6 hidden cases passed (2.00 of 3.00 points). First failure")
         assert gb.find_student("ann")                             # created, as autograde does
 
 
@@ -100,7 +107,7 @@ def test_rerecording_updates_in_place_and_keeps_the_timestamp(root):
     gradebook.record([a_record("ann", wrong=("adam",))], root)
     (root / "submitted" / "ann" / ASSIGNMENT / "timestamp.txt").unlink()     # no file: keep the old one
     rows = gradebook.record([a_record("ann")], root)
-    assert rows["ann"]["raw_score"] == 40 and rows["ann"]["timestamp"] == DUE - timedelta(days=1)
+    assert rows["ann"]["raw_score"] == MAX and rows["ann"]["timestamp"] == DUE - timedelta(days=1)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "test-course") as gb:
         assert len(gb.assignment_submissions(ASSIGNMENT)) == 1
 
@@ -111,11 +118,12 @@ def test_late_penalty_zero_like_nbgrader(tmp_path, template):
     submit(root, "early", DUE - timedelta(hours=5))
     rows = gradebook.record([a_record("late", wrong=("sgd",)), a_record("early")], root)
     assert rows["late"]["seconds_late"] == 5 * 3600
-    assert rows["late"]["late_penalty"] == pytest.approx(37) and rows["late"]["score"] == 0
-    assert rows["early"]["late_penalty"] == 0 and rows["early"]["score"] == 40
+    assert rows["late"]["late_penalty"] == pytest.approx(MAX - POINTS["sgd"]) and rows["late"]["score"] == 0
+    assert rows["early"]["late_penalty"] == 0 and rows["early"]["score"] == MAX
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "test-course") as gb:
         per_notebook = {nb.name: nb.late_submission_penalty for nb in gb.find_submission(ASSIGNMENT, "late").notebooks}
-        assert per_notebook["3_sgd"] == pytest.approx(2 + 2 + 1)        # that notebook's own score (sgd lost)
+        sgd_notebook = sum(g.points for g in COURSE.graded if g.notebook == "3_sgd.ipynb") - POINTS["sgd"]
+        assert per_notebook["3_sgd"] == pytest.approx(sgd_notebook)    # that notebook's own score (sgd lost)
         assert {nb.late_submission_penalty for nb in gb.find_submission(ASSIGNMENT, "early").notebooks} == {None}
 
 
@@ -134,15 +142,15 @@ def test_configured_plugin_class_and_nbgrader_clamping(root):
     config = gradebook.load_config(root)
     config.AssignLatePenalties.plugin_class = TenPercentPerDay
     rows = gradebook.record([a_record("ann")], root, config=config)
-    assert rows["ann"]["late_penalty"] == pytest.approx(8.0) and rows["ann"]["score"] == pytest.approx(32)
+    assert rows["ann"]["late_penalty"] == pytest.approx(0.2 * MAX) and rows["ann"]["score"] == pytest.approx(0.8 * MAX)
     config.AssignLatePenalties.plugin_class = TooMuch                       # clamped to each notebook's score
     rows = gradebook.record([a_record("ann", wrong=("adam",))], root, config=config)
-    assert rows["ann"]["late_penalty"] == pytest.approx(35) and rows["ann"]["score"] == 0
+    assert rows["ann"]["late_penalty"] == pytest.approx(MAX - POINTS["adam"]) and rows["ann"]["score"] == 0
 
 
 def test_grader_failures_and_manual_scores_are_flagged(root):
     submit(root, "ann", None)
-    rec = a_record("ann", wrong=("adam",), message="grading failed: WorkerDied: the worker died")
+    rec = a_record("ann", wrong=("adam",), message="grading failed: WorkerDied: the worker died", grader_error=True)
     gradebook.record([rec], root)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "test-course") as gb:
         assert gb.find_grade("test_adam", "5_adam", ASSIGNMENT, "ann").needs_manual_grade
@@ -151,7 +159,7 @@ def test_grader_failures_and_manual_scores_are_flagged(root):
         gb.db.commit()
     rows = gradebook.record([a_record("ann")], root)
     assert rows["ann"]["needs_manual_grade"]                  # a human's score is never silently overridden
-    assert rows["ann"]["raw_score"] == pytest.approx(40 - 3 + 1)    # nbgrader: the manual score wins
+    assert rows["ann"]["raw_score"] == pytest.approx(MAX - POINTS["sgd"] + 1)    # nbgrader: the manual score wins
 
 
 def _snapshot(root):
@@ -164,15 +172,15 @@ def test_nothing_is_written_when_any_record_is_bad(root):
     gradebook.record([a_record("old")], root)
     before = _snapshot(root)
     unknown = a_record("bob")
-    unknown["functions"].append(dict(unknown["functions"][0], function="not_a_function"))
+    unknown.functions.append(dataclasses.replace(unknown.functions[0], function="not_a_function"))
     with pytest.raises(LookupError, match="test_not_a_function"):
         gradebook.record([a_record("ann"), unknown], root)
     wrong_points = a_record("cid")
-    wrong_points["functions"][0]["max_score"] = 99
+    wrong_points.functions[0].max_score = 99
     with pytest.raises(ValueError, match="points"):
         gradebook.record([a_record("ann"), wrong_points], root)
     broken = a_record("dee")
-    broken["functions"][3]["score"] = "not a number"          # fails half-way through the writes
+    broken.functions[3].score = "not a number"                 # fails half-way through the writes
     with pytest.raises(ValueError):
         gradebook.record([a_record("ann", wrong=("sgd",)), a_record("old", wrong=("adam",)), broken], root)
     assert _snapshot(root) == before

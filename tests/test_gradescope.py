@@ -10,51 +10,61 @@ from pathlib import Path
 
 import pytest
 
-from autograder import course, gradescope, scoring
-from autograder.cases import all_cases
-from autograder.fabricate import make_submission
-from autograder.judge import Verdict
-from autograder.mistakes import entries
+from autograder.cycle import gradescope
+from autograder.cycle.fabricate import make_submission
+from autograder.engine import scoring
+from autograder.engine.assignment import all_cases, cases_of
+from autograder.engine.results import CaseResult, Problem, to_json
+from autograder.exporters.gradescope import Visibility, results
 
-MAX = sum(g.points for g in course.graded())
+from .helpers import COURSE, MAX, POINTS, entry
 
 
 def a_record(student="ann", wrong=(), problems=()):
-    verdicts = {c.id: Verdict("failed", f"first differs at step 3 of 10: expected 1.5, got 2 ({c.id})", step=3)
-                if c.function in wrong else Verdict("passed", "matches the reference") for c in all_cases()}
-    return scoring.record(student, verdicts, problems)
+    found = {c.id: CaseResult(c.id, c.function, c.about, "failed",
+                              f"first differs at step 3 of 10: expected 1.5, got 2 ({c.id})", step=3)
+             if c.function in wrong else CaseResult(c.id, c.function, c.about, "passed", "matches the reference")
+             for c in all_cases()}
+    return scoring.record(student, COURSE.graded, cases_of, found, problems)
 
 
 def test_results_json_has_gradescope_shape():
-    data = gradescope.results(a_record(wrong=("sgd", "adam"), problems=("4_momentum.ipynb: not valid JSON",)))
-    assert data["score"] == pytest.approx(MAX - 8)
-    assert data["visibility"] == "visible" and "Score: 32 / 40" in data["output"]
+    data = results(a_record(wrong=("sgd", "adam"), problems=(Problem("invalid", "4_momentum.ipynb: not valid JSON"),)))
+    lost = POINTS["sgd"] + POINTS["adam"]
+    assert data["score"] == pytest.approx(MAX - lost)
+    assert data["visibility"] == "visible" and f"Score: {MAX - lost:.2f} / {MAX:.2f}" in data["output"]
     assert "4_momentum.ipynb: not valid JSON" in data["output"]
-    assert len(data["tests"]) == len(course.graded())
+    scored = [t for t in data["tests"] if t["max_score"]]
+    details = {t["name"].split(":")[0]: t for t in data["tests"] if not t["max_score"]}
+    assert len(scored) == len(COURSE.graded) and set(details) == {"sgd", "adam"}
     assert sum(t["max_score"] for t in data["tests"]) == MAX
-    for test, g in zip(data["tests"], course.graded()):
+    for test, g in zip(scored, COURSE.graded):
         assert set(test) >= {"name", "score", "max_score", "output", "visibility", "status"}
-        assert test["name"].startswith(g.name + " ")
+        assert test["name"].startswith(g.name + " ") and test["visibility"] == "visible"
         if g.name in ("sgd", "adam"):
-            assert test["status"] == "failed" and test["score"] == 0
-            assert test["output"].count("✗") == len([c for c in all_cases() if c.function == g.name])
-            assert "expected 1.5, got 2" in test["output"]
+            assert test["status"] == "failed" and test["score"] == 0 and "✗" not in test["output"]
+            detail = details[g.name]
+            assert detail["visibility"] == "after_due_date"             # the default: inputs after the due date
+            assert detail["output"].count("✗") == len(cases_of(g.name))
+            assert "expected 1.5, got 2" in detail["output"]
         else:
-            assert test["status"] == "passed" and test["score"] == g.points and "✗" not in test["output"]
+            assert test["status"] == "passed" and test["score"] == g.points
     json.dumps(data)                                         # serialisable as is
+    shown = results(a_record(wrong=("sgd",)), Visibility("hidden", "visible"))
+    assert {t["visibility"] for t in shown["tests"]} == {"hidden", "visible"} and shown["visibility"] == "hidden"
 
 
 def test_convert_always_writes_a_results_file(tmp_path):
     out = tmp_path / "results" / "results.json"
     good = tmp_path / "grade.json"
-    good.write_text(json.dumps({"submissions": [a_record(wrong=("adam",))]}))
-    assert json.loads(gradescope.convert(good, out).read_text())["score"] == MAX - 5
+    good.write_text(json.dumps({"submissions": [to_json(a_record(wrong=("adam",)))]}))
+    assert json.loads(gradescope.convert(good, out).read_text())["score"] == MAX - POINTS["adam"]
     empty = tmp_path / "empty.json"
     empty.write_text(json.dumps({"submissions": []}))
     data = json.loads(gradescope.convert(empty, out).read_text())
-    assert data["score"] == 0 and "No notebooks" in data["output"]
+    assert data["score"] == 0 and "not a score for your work" in data["output"]
     data = json.loads(gradescope.convert(tmp_path / "missing.json", out, log="Traceback: boom").read_text())
-    assert data["score"] == 0 and "not a score for your work" in data["output"] and "boom" in data["output"]
+    assert data["score"] == 0 and "not a score for your work" in data["output"] and "boom" not in data["output"]
     assert data["tests"][0]["max_score"] == MAX
 
 
@@ -63,10 +73,10 @@ def test_zip_holds_what_the_grader_needs(tmp_path):
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
-    for required in ("setup.sh", "run_autograder", "requirements.txt", "nbgrader_config.py", "pyproject.toml",
-                     "autograder/__main__.py", "autograder/grading.py", "autograder/checks/pytest.ini",
-                     "autograder/sandbox/worker.py", f"source/{course.ASSIGNMENT}/{course.TOOLS}",
-                     *(f"source/{course.ASSIGNMENT}/{nb}" for nb in course.notebooks())):
+    for required in ("setup.sh", "run_autograder", "requirements.txt", "nbgrader_config.py", "gradescope.json",
+                     "autograder/__main__.py", "autograder/engine/grading.py", "autograder/engine/hidden/pytest.ini",
+                     "autograder/engine/sandbox/worker.py", f"source/{COURSE.assignment}/{COURSE.content.TOOLS}",
+                     *(f"source/{COURSE.assignment}/{nb}" for nb in COURSE.notebooks)):
         assert required in names, required
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
@@ -96,14 +106,17 @@ def _run(root, python=sys.executable):
 @pytest.mark.slow
 def test_run_autograder_grades_a_submission_from_the_zip(tmp_path):
     root = _gradescope_root(tmp_path)
-    mistake = next(e for e in entries("sgd") if e.name == "schedule evaluated at t + 1")
+    mistake = entry("schedule evaluated at t + 1")
     make_submission(root / "submission" / "my_upload", {"sgd": mistake.source(), "adam": None})
     (root / "submission" / "my_upload" / "notes.txt").write_text("not a notebook")
     data, done = _run(root)
-    assert data["score"] == pytest.approx(MAX - 0.5 - 5), data["output"]
-    tests = {t["name"].split(" ")[0]: t for t in data["tests"]}
+    passed = sum(1 for c in cases_of("sgd") if not c.probe and "step_decay" not in c.about)
+    lost = POINTS["sgd"] * (len(cases_of("sgd")) - passed) / len(cases_of("sgd")) + POINTS["adam"]
+    assert data["score"] == pytest.approx(MAX - lost), data["output"]
+    tests = {t["name"].split(" ")[0]: t for t in data["tests"] if t["max_score"]}
     assert tests["sgd"]["status"] == "failed" and "schedule evaluated at t + 1" in tests["sgd"]["output"]
-    assert tests["adam"]["score"] == 0 and "not implemented" in tests["adam"]["output"]
+    details = {t["name"].split(":")[0]: t for t in data["tests"] if not t["max_score"]}
+    assert tests["adam"]["score"] == 0 and "not implemented" in details["adam"]["output"]
     assert tests["gradient_descent"]["status"] == "passed"
     # the grader that ran is the zip's copy, not this checkout's
     env = dict(os.environ, PYTHONPATH=str(root / "source"))

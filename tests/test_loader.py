@@ -6,7 +6,7 @@ import pytest
 
 from autograder import course
 
-tools = course.tools()
+tools = course.current().tools
 
 
 def notebook(path, *cells, meta=None):
@@ -39,24 +39,26 @@ def test_syntax_error_names_the_cell_and_hides_only_its_functions(tmp_path):
     defs = tools.definitions(str(nb))
     namespace, _ = tools.execute(defs)
     assert namespace["ok"]() == 1
-    assert "cell 1" in defs.problems[0] and "syntax error" in defs.problems[0]
+    assert defs.problems[0].kind == "syntax"
+    assert "the cell starting `def broken(:`" in str(defs.problems[0]) and "syntax error" in str(defs.problems[0])
     assert set(defs.broken) == {"broken", "also"}
-    with pytest.raises(NameError, match="cell 1"):
+    with pytest.raises(NameError, match="def broken"):
         tools.load_functions(str(nb), "also")
 
 
 def test_bad_notebooks_are_reported(tmp_path):
     (tmp_path / "c.ipynb").write_text('{"cells": [')
-    assert "not a valid notebook" in tools.definitions(str(tmp_path / "c.ipynb")).problems[0]
-    assert "missing" in tools.definitions(str(tmp_path / "nope.ipynb")).problems[0]
+    problem = tools.definitions(str(tmp_path / "c.ipynb")).problems[0]
+    assert problem.kind == "invalid" and "not a valid notebook" in str(problem)
+    assert tools.definitions(str(tmp_path / "nope.ipynb")).problems[0].kind == "missing"
     (tmp_path / "d.ipynb").write_text('{"cells": 3}')
-    assert "not a valid notebook" in tools.definitions(str(tmp_path / "d.ipynb")).problems[0]
+    assert tools.definitions(str(tmp_path / "d.ipynb")).problems[0].kind == "invalid"
 
 
 def test_a_failing_statement_does_not_hide_the_others(tmp_path):
     nb = notebook(tmp_path / "e.ipynb", "import not_a_module_here\ndef f():\n    return 2")
     namespace, errors = tools.execute(tools.definitions(str(nb)))
-    assert namespace["f"]() == 2 and "ModuleNotFoundError" in errors[0] and "cell 0" in errors[0]
+    assert namespace["f"]() == 2 and "ModuleNotFoundError" in errors[0] and "`import not_a_module_here`" in errors[0]
 
 
 def test_test_cells_are_skipped(tmp_path):
@@ -66,9 +68,9 @@ def test_test_cells_are_skipped(tmp_path):
     assert tools.definitions(str(nb)).chunks == ()
 
 
-def test_tracebacks_point_at_the_cell(tmp_path):
+def test_tracebacks_name_the_notebook_and_the_statement(tmp_path):
     nb = notebook(tmp_path / "g.ipynb", "x = 1", "def f():\n    return 1 / 0")
     f = tools.load_functions(str(nb), "f")
     with pytest.raises(ZeroDivisionError) as error:
         f()
-    assert error.traceback[-1].path == "g.ipynb[cell 1]" and error.traceback[-1].lineno == 1   # 0-based
+    assert error.traceback[-1].path == "<notebook g.ipynb, cell `def f():`>" and error.traceback[-1].lineno == 1

@@ -3,10 +3,10 @@ it, and every catalogued mistake, wherever it differs at all, differs far outsid
 import numpy as np
 import pytest
 
-from autograder import judge, mistakes, reference
-from autograder.cases import all_cases, cases_of
-from autograder.expected import catalogue_outputs, reference_output
-from autograder.sandbox.worker import run_call
+from autograder import course
+from autograder.engine import compare, protocol, reference
+from autograder.engine.assignment import all_cases, cases_of
+from autograder.engine.verdicts import catalogue_outputs, reference_output
 
 from .equivalents import SET_A, SET_B
 
@@ -17,14 +17,17 @@ OUTSIDE = 50      # mistakes: where they differ, at least this many
 def error(expected, got):
     """How many tolerances apart two outputs are at worst (<= 1 means they agree); inf if the
     shapes differ or NaNs do not line up."""
-    if expected.kind == "list":
-        return 0.0 if judge.same(expected, got) else np.inf
-    e, g = expected.value, got.value
-    if e.shape != g.shape or not np.array_equal(np.isnan(e), np.isnan(g)):
+    if expected.kind == "seq":
+        return 0.0 if compare.same(expected, got) else np.inf
+    if expected.kind == "probe":
+        e, g = compare.probe_values(expected), compare.probe_values(got)
+    else:
+        e, g = compare.as_array(expected), compare.as_array(got)
+    if g is None or e.shape != g.shape or not np.array_equal(np.isnan(e), np.isnan(g)):
         return np.inf
     ok = ~np.isnan(e)
     with np.errstate(invalid="ignore"):
-        ratio = np.abs(g[ok] - e[ok]) / (judge.ATOL + judge.RTOL * np.abs(e[ok]))
+        ratio = np.abs(g[ok] - e[ok]) / (compare.ATOL + compare.RTOL * np.abs(e[ok]))
     ratio = np.where(g[ok] == e[ok], 0.0, ratio)
     return float(ratio.max()) if ratio.size else 0.0
 
@@ -40,11 +43,14 @@ def namespace_with(code):
 def test_correct_rewrites_agree_far_inside_the_tolerance(function, code):
     names = namespace_with(code)
     for case in cases_of(function):
-        got = judge.decode(run_call(case.call(0), names, reference.environment()))
+        got = protocol.decode_output(protocol.run_call(case.call(0), names, reference.environment())["output"])
         assert error(reference_output(case), got) <= INSIDE, case.id
 
 
-@pytest.mark.parametrize("entry", [e for e in mistakes.entries() if not e.accepted], ids=lambda e: e.name)
+ENTRIES = course.current().content.catalogue_entries()
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if not e.accepted], ids=lambda e: e.name)
 def test_mistakes_differ_far_outside_the_tolerance(entry):
     errors = {}
     for case in cases_of(entry.function):
@@ -57,7 +63,7 @@ def test_mistakes_differ_far_outside_the_tolerance(entry):
 
 def test_accepted_variants_differ_from_the_reference_somewhere():
     """Otherwise "which form matched" could never be told."""
-    for entry in [e for e in mistakes.entries() if e.accepted]:
+    for entry in [e for e in ENTRIES if e.accepted]:
         errors = [error(reference_output(c), dict(catalogue_outputs(c))[entry]) for c in cases_of(entry.function)]
         assert max(errors) > OUTSIDE, entry.name
 

@@ -49,11 +49,22 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Why some of a notebook could not be read: ``kind`` is "missing", "invalid" (not a
+    notebook) or "syntax" (a cell with a syntax error)."""
+    kind: str
+    message: str
+
+    def __str__(self):
+        return self.message
+
+
+@dataclass(frozen=True)
 class Definitions:
     notebook: str
     chunks: tuple      # of Chunk
-    problems: tuple    # of str: why some code could not be read
-    broken: dict       # function name -> problem that hides it (syntax error in its cell)
+    problems: tuple    # of Problem
+    broken: dict       # function name -> message of the problem that hides it (a syntax error in its cell)
     readable: bool = True  # False if the notebook is missing or not valid JSON
 
 
@@ -123,9 +134,10 @@ def definitions(path, select=lambda cell: not is_test_cell(cell)):
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except FileNotFoundError:
-        return Definitions(name, (), (f"{name} is missing",), {}, readable=False)
+        return Definitions(name, (), (Problem("missing", f"{name} is missing"),), {}, readable=False)
     except (OSError, UnicodeDecodeError) as error:
-        return Definitions(name, (), (f"{name} is not a valid notebook ({error})",), {}, readable=False)
+        return Definitions(name, (), (Problem("invalid", f"{name} is not a valid notebook ({error})"),), {},
+                           readable=False)
     return parse_notebook(name, text, select)
 
 
@@ -136,8 +148,8 @@ def parse_notebook(name, text, select=lambda cell: not is_test_cell(cell)):
         if not isinstance(cells, list):
             raise TypeError("'cells' is not a list")
     except (ValueError, KeyError, TypeError, RecursionError) as error:
-        return Definitions(name, (), (f"{name} is not a valid notebook ({type(error).__name__}: "
-                                      f"{str(error)[:200]})",), {}, readable=False)
+        return Definitions(name, (), (Problem("invalid", f"{name} is not a valid notebook ({type(error).__name__}: "
+                                                 f"{str(error)[:200]})"),), {}, readable=False)
     chunks, problems, broken = [], [], {}
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code" or not select(cell):
@@ -150,10 +162,10 @@ def parse_notebook(name, text, select=lambda cell: not is_test_cell(cell)):
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             where = f" at line {error.lineno}: {error.msg}" if isinstance(error, SyntaxError) else f": {error}"
-            problem = f"{name}, cell {index}: syntax error{where}"
+            problem = Problem("syntax", f"{name}, the cell starting `{_first_line(source)}`: syntax error{where}")
             problems.append(problem)
             for fn in _defined_names(source):
-                broken[fn] = problem
+                broken[fn] = problem.message
             continue
         for statement in tree.body:
             if _kept(statement):
@@ -164,14 +176,20 @@ def parse_notebook(name, text, select=lambda cell: not is_test_cell(cell)):
     return Definitions(name, tuple(chunks), tuple(problems), broken)
 
 
+def _first_line(source):
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return first[:60] + ("…" if len(first) > 60 else "")
+
+
 def _defined_names(source):
     return re.findall(r"^\s*def\s+(\w+)\s*\(", source, flags=re.M)
 
 
 def compile_chunk(notebook, chunk):
-    """Compile a chunk so that tracebacks point at the notebook cell and line."""
+    """Compile a chunk so that tracebacks name the notebook, the statement's first line and the
+    line in its cell (the grader recognises student code by the "<notebook " prefix)."""
     text = "\n" * (chunk.line - 1) + chunk.source
-    return compile(text, f"{notebook}[cell {chunk.cell}]", "exec")
+    return compile(text, f"<notebook {notebook}, cell `{_first_line(chunk.source)}`>", "exec")
 
 
 def execute(defs, namespace=None):
@@ -182,7 +200,7 @@ def execute(defs, namespace=None):
         try:
             exec(compile_chunk(defs.notebook, chunk), namespace)
         except Exception as error:  # one bad statement must not hide the others
-            errors.append(f"{defs.notebook}, cell {chunk.cell}: {type(error).__name__}: {error}")
+            errors.append(f"{defs.notebook}, `{_first_line(chunk.source)}`: {type(error).__name__}: {error}")
     return namespace, errors
 
 
@@ -194,7 +212,7 @@ def load_functions(notebook, *names):
     missing = [n for n in names if not callable(namespace.get(n))]
     if missing:
         why = "; ".join(defs.broken.get(n, "") for n in missing if n in defs.broken)
-        why = why or "; ".join(defs.problems + tuple(errors)) or "not defined there"
+        why = why or "; ".join(map(str, defs.problems + tuple(errors))) or "not defined there"
         raise NameError(f"{', '.join(missing)} not found in {defs.notebook}: {why}")
     found = [namespace[n] for n in names]
     return found[0] if len(found) == 1 else tuple(found)

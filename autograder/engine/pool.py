@@ -1,0 +1,110 @@
+"""Workers in parallel: ``jobs`` supervised sandbox workers, each driven by a thread of this
+process, grading a stream of submissions; results come back as they finish."""
+import queue
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import course as _course
+from . import assignment, protocol, reference, submissions
+from .results import Problem
+from .sandbox import tiers
+from .sandbox.supervisor import Limits, Supervisor
+from .verdicts import GRADER_ERROR
+
+
+@dataclass
+class Run:
+    """What the sandbox said about one submission."""
+    submission: submissions.Submission
+    loaded: dict                  # the child's "loaded" message (None if the definitions never loaded)
+    outcomes: dict                # case id -> outcome body
+    problems: list                # of Problem: the grader's and the loader's
+
+
+def setup(course, limits, tier):
+    """The fixed part of every job, sent once to each worker."""
+    return {"tools": Path(course.content.TOOLS).stem,
+            "functions": {g.name: g.notebook for g in course.graded},
+            "datasets": {k: [x.tolist(), y.tolist()] for k, (x, y) in course.tools.DATASETS.items()},
+            "test_inputs": reference.test_inputs_source(course),
+            "given": submissions.given_chunks(course),
+            "limits": {"call_seconds": limits.call_seconds, "memory_mb": limits.memory_mb},
+            "policy": {"tier": tier.name}}
+
+
+def _problems(loaded):
+    """The loader's problems and load errors, as reported from the sandbox."""
+    found = []
+    for item in (loaded or {}).get("problems", []) + (loaded or {}).get("errors", []):
+        if isinstance(item, dict) and isinstance(item.get("message"), str):
+            kind = item.get("kind") if item.get("kind") in ("missing", "invalid", "syntax", "load_error") else "load_error"
+            notebook = item.get("notebook") if isinstance(item.get("notebook"), str) else None
+            found.append(Problem(kind, item["message"], notebook))
+    return found
+
+
+class WorkerPool:
+    def __init__(self, jobs=1, tier=None, limits=Limits(), course=None, only=None):
+        self.course = course or _course.current()
+        self.jobs, self.limits = max(1, jobs), limits
+        self.tier = tier or tiers.choose()
+        self.helper_dir = tempfile.mkdtemp(prefix="grader-worker-")
+        for path in tiers.helper_files(self.course.tools_path):
+            shutil.copy(path, self.helper_dir)               # the worker's files and the pristine helper
+        self.setup = setup(self.course, limits, self.tier)
+        self.case_ids = [c.id for c in assignment.all_cases(self.course)]
+        plan = assignment.plan(self.course)
+        if only is not None:                                 # only some cases (pytest -k)
+            wanted = {self.case_ids.index(i) for i in only}
+            plan = [([c for c in calls if c["id"] in wanted], source, inject) for calls, source, inject in plan]
+        self.plan = plan
+
+    def close(self):
+        shutil.rmtree(self.helper_dir, ignore_errors=True)
+
+    def map(self, todo):
+        """Yield a Run per submission of ``todo``, in the order they finish."""
+        tasks, done = queue.Queue(), queue.Queue(maxsize=2 * self.jobs)   # bounded: memory stays flat
+        for submission in todo:
+            tasks.put(submission)
+        threads = [threading.Thread(target=self._serve, args=(tasks, done), daemon=True)
+                   for _ in range(min(self.jobs, len(todo)) or 1)]
+        for thread in threads:
+            thread.start()
+        for _ in todo:
+            yield done.get()
+        for thread in threads:
+            thread.join()
+
+    def _serve(self, tasks, done):
+        supervisor = None
+        while True:
+            try:
+                submission = tasks.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                supervisor = supervisor or Supervisor(self.tier, self.helper_dir, self.setup, self.limits,
+                                                      hidden=[Path(__file__).resolve().parent.parent])
+                done.put(self._grade(supervisor, submission))
+            except Exception as error:  # noqa: BLE001 - a result is recorded whatever happens
+                done.put(self._failed(submission, f"grading failed: {type(error).__name__}: {error}"))
+                if supervisor is not None:
+                    supervisor.close()
+                    supervisor = None
+        if supervisor is not None:
+            supervisor.close()
+
+    def _grade(self, supervisor, submission):
+        notebooks, problems = submissions.read(submission, self.course)
+        loaded, outcomes = supervisor.run(notebooks, self.plan)
+        return Run(submission, loaded, {self.case_ids[i]: o for i, o in outcomes.items()},
+                   problems + _problems(loaded))
+
+    def _failed(self, submission, message):
+        message = protocol.clean_text(message)
+        outcomes = {cid: {"kind": GRADER_ERROR, "message": message} for cid in self.case_ids}
+        return Run(submission, None, outcomes, [Problem("grader_error", message)])

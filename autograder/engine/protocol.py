@@ -1,0 +1,428 @@
+"""The sandbox's wire protocol: everything that crosses the boundary between the grader and the
+student's code, on one page.
+
+The worker imports this file inside the sandbox as a top-level module (so it imports only the
+standard library and numpy); the grader, the reference runner and the in-cell grader import it as
+``autograder.engine.protocol``. One code path each way:
+
+- argument specs: plain JSON for a case's inputs (``vec``, ``data``, ...); ``decode_arg`` makes the
+  values a student function receives, the same way for the student, the reference and the catalogue;
+- outputs: ``encode_output`` (what a function returned, as JSON) and ``decode_output`` (in the
+  grader: checks every field, trusts nothing);
+- outcomes: ``run_call`` calls one function on a case and maps what happened (a value, an
+  exception, a timeout, an input changed in place) to an outcome, the one such mapping;
+- messages: one JSON object per line, size-capped; ``parse_message`` validates a message against
+  ``MESSAGES`` and cleans every string in it (``clean_text``).
+"""
+import json
+import math
+import signal
+import sys
+import unicodedata
+
+import numpy as np
+
+MAX_ELEMENTS = 200_000          # numbers per output: far above any correct answer
+MAX_MESSAGE = 16 << 20          # bytes per message from the sandbox
+MAX_TEXT = 2000                 # characters per string from the sandbox
+
+# outcome kinds: what one call of a student function did
+VALUE = "value"                           # returned (the output says what)
+NOT_IMPLEMENTED = "not_implemented"       # still raises NotImplementedError
+TIMEOUT = "timeout"                       # over its time limit
+EXCEPTION = "exception"                   # raised something else
+MISSING = "missing"                       # the function is not defined
+SKIPPED = "skipped"                       # not run: an earlier case of the function timed out
+CRASHED = "crashed"                       # the process running it died
+PROTOCOL = "protocol"                     # the sandbox sent something it must not
+NOT_LOADED = "not_loaded"                 # the notebooks' definitions did not load
+KINDS = (VALUE, NOT_IMPLEMENTED, TIMEOUT, EXCEPTION, MISSING, SKIPPED, CRASHED, PROTOCOL, NOT_LOADED)
+
+
+class ProtocolError(ValueError):
+    """A message from the sandbox that breaks the protocol."""
+
+
+class BadOutput(ValueError):
+    """An encoded output that is not well formed."""
+
+
+class CallTimeout(BaseException):
+    """Raised inside student code by the call's timer (BaseException: ``except Exception`` in
+    student code cannot swallow it)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Text from the sandbox
+# ---------------------------------------------------------------------------------------------
+
+def clean_text(text, limit=MAX_TEXT):
+    """Any string a student can produce, made safe for every exporter: lone surrogates and
+    control characters (terminal escapes included) replaced, newlines and tabs kept, capped."""
+    text = str(text)
+    if len(text) > 4 * limit:
+        text = text[:4 * limit]
+    text = text.encode("utf-8", "replace").decode("utf-8", "replace")    # lone surrogates -> '?'
+    text = "".join(c if c in "\n\t" or unicodedata.category(c)[0] != "C" else "\ufffd" for c in text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument specs: plain JSON in, numpy and callables out
+# ---------------------------------------------------------------------------------------------
+
+def vec(*values):
+    """A float64 array."""
+    return {"$array": [float(v) for v in values]}
+
+
+def data(name, part, index=None):
+    """Part "x" or "y" of a dataset, or of the points ``index`` of it."""
+    spec = {"$data": name, "part": part}
+    return spec if index is None else {"$subset": spec, "index": [int(i) for i in index]}
+
+
+def given(name):
+    """A reference function handed to the student's code (a loss, a gradient, a test function)."""
+    return {"$input": name}
+
+
+def given_call(name, *args):
+    """What a reference function returns for ``args`` (e.g. a schedule made by the reference)."""
+    return {"$call": name, "args": list(args)}
+
+
+def batches(list_of_arrays):
+    return {"$batches": [[int(i) for i in b] for b in list_of_arrays]}
+
+
+def rng(kind, seed):
+    """A new ``np.random.RandomState(seed)`` or ``np.random.default_rng(seed)``."""
+    return {"$rng": kind, "seed": int(seed)}
+
+
+def line(name, phi, direction):
+    """The 1-D function a -> name(phi - a * direction)."""
+    return {"$slice": [name, [float(v) for v in phi], [float(v) for v in direction]]}
+
+
+def _walk(spec):
+    if isinstance(spec, (list, tuple)):
+        for item in spec:
+            yield from _walk(item)
+    elif isinstance(spec, dict):
+        yield spec
+        for value in spec.values():
+            yield from _walk(value)
+
+
+def inputs_named(spec):
+    """The reference functions a spec needs (``given``, ``given_call``, ``line``)."""
+    found = set()
+    for node in _walk(spec):
+        if "$input" in node or "$call" in node:
+            found.add(node.get("$input", node.get("$call")))
+        elif "$slice" in node:
+            found.add(node["$slice"][0])
+    return found
+
+
+def datasets_named(spec):
+    return {node["$data"] for node in _walk(spec) if "$data" in node}
+
+
+def decode_arg(spec, env):
+    """One argument spec -> the value a function receives. ``env``: {"datasets": {name: (x, y)},
+    "inputs": {name: function}}."""
+    if isinstance(spec, list):
+        return [decode_arg(s, env) for s in spec]
+    if not isinstance(spec, dict):
+        return spec
+    if "$array" in spec:
+        return np.array(spec["$array"], dtype=spec.get("dtype", "float64"))
+    if "$batches" in spec:
+        return [np.array(b, dtype=np.intp) for b in spec["$batches"]]
+    if "$data" in spec:
+        x, y = env["datasets"][spec["$data"]]
+        return (x if spec["part"] == "x" else y).copy()
+    if "$subset" in spec:
+        return decode_arg(spec["$subset"], env)[np.array(spec["index"], dtype=np.intp)]
+    if "$input" in spec:
+        return env["inputs"][spec["$input"]]
+    if "$call" in spec:
+        return env["inputs"][spec["$call"]](*spec["args"])
+    if "$rng" in spec:
+        return getattr(np.random, spec["$rng"])(spec["seed"])
+    if "$slice" in spec:
+        name, phi, direction = spec["$slice"]
+        loss, phi, direction = env["inputs"][name], np.array(phi), np.array(direction)
+        return lambda a: loss(phi - a * direction)
+    raise ValueError(f"unknown argument spec {sorted(spec)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs: what a function returned, as JSON, and back
+# ---------------------------------------------------------------------------------------------
+
+def _type_name(value):
+    kind = type(value)
+    return kind.__name__ if kind.__module__ in ("builtins", "numpy") else f"{kind.__module__}.{kind.__name__}"
+
+
+def _encode(value, budget):
+    if value is None:
+        return {"$none": True}
+    if isinstance(value, (list, tuple)):
+        if len(value) > budget[0]:
+            return {"$unsupported": f"a {type(value).__name__} of {len(value)} items (too many)"}
+        budget[0] -= len(value)
+        return {"$seq": [_encode(v, budget) for v in value], "type": type(value).__name__}
+    try:
+        array = np.asarray(value)
+    except Exception as error:  # noqa: BLE001 - any odd object
+        return {"$unsupported": f"{_type_name(value)} ({type(error).__name__})"}
+    if array.dtype.kind not in "biuf" or array.size > budget[0]:
+        what = f"{array.size} numbers, too many" if array.dtype.kind in "biuf" else f"dtype {array.dtype}"
+        return {"$unsupported": f"{_type_name(value)} ({what}, shape {array.shape})"}
+    budget[0] -= array.size
+    return {"$array": array.astype(np.float64).ravel().tolist(), "shape": list(array.shape),
+            "dtype": str(array.dtype), "type": _type_name(value)}
+
+
+def encode_output(value, probe=None):
+    """Plain JSON for what a function returned: numbers, arrays and sequences of them, None, or
+    (with ``probe``) the values of a returned function of t at those t."""
+    if probe is not None:
+        if not callable(value):
+            return {"$unsupported": f"{_type_name(value)} (expected a function of t)"}
+        return {"$probe": [encode_output(value(t)) for t in probe]}
+    return _encode(value, [MAX_ELEMENTS])
+
+
+class Output:
+    """A decoded output. ``kind``: "array" (``value`` a float64 ndarray), "seq" (``value`` a list
+    of Outputs), "probe" (a list of Outputs, one per t), "none" or "unsupported" (``value`` words);
+    ``dtype`` and ``type`` say what the function really returned."""
+    __slots__ = ("kind", "value", "dtype", "type")
+
+    def __init__(self, kind, value, dtype=None, type=None):
+        self.kind, self.value, self.dtype, self.type = kind, value, dtype, type
+
+    def __repr__(self):
+        return f"Output({self.kind}, {self.type}, {self.dtype})"
+
+
+def _ints(values):
+    return isinstance(values, list) and all(type(v) is int and v >= 0 for v in values)
+
+
+def decode_output(encoded, depth=0):
+    """Check and convert an encoded output (from the sandbox: trust nothing in it)."""
+    if not isinstance(encoded, dict) or len(encoded) > 5 or depth > 3:
+        raise BadOutput("not an output")
+    if "$array" in encoded:
+        values, shape = encoded["$array"], encoded.get("shape")
+        if not isinstance(values, list) or not _ints(shape) or len(shape) > 4 or \
+                math.prod(shape) != len(values) or \
+                not all(type(v) in (int, float) for v in values):
+            raise BadOutput("malformed array")
+        return Output("array", np.array(values, dtype=np.float64).reshape(shape),
+                      clean_text(encoded.get("dtype", "?"), 40), clean_text(encoded.get("type", "?"), 80))
+    if "$seq" in encoded:
+        items = encoded["$seq"]
+        if not isinstance(items, list):
+            raise BadOutput("malformed sequence")
+        return Output("seq", [decode_output(i, depth + 1) for i in items], None,
+                      clean_text(encoded.get("type", "list"), 40))
+    if "$probe" in encoded:
+        items = encoded["$probe"]
+        if not isinstance(items, list) or depth:
+            raise BadOutput("malformed schedule values")
+        return Output("probe", [decode_output(i, depth + 1) for i in items], None, "function")
+    if encoded.get("$none") is True:
+        return Output("none", None, None, "NoneType")
+    if isinstance(encoded.get("$unsupported"), str):
+        return Output("unsupported", clean_text(encoded["$unsupported"], 200))
+    raise BadOutput("unknown output kind")
+
+
+# ---------------------------------------------------------------------------------------------
+# Calls and their outcomes
+# ---------------------------------------------------------------------------------------------
+
+STUDENT_FILE = "<notebook "      # compiled student code is named <notebook NAME, cell `FIRST LINE`>
+
+
+def describe(error):
+    """One line: the exception and where in the student's notebook it happened."""
+    tb, where = error.__traceback__, ""
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.startswith(STUDENT_FILE):
+            where = f" (in `{code.co_name}`, line {tb.tb_lineno} of {code.co_filename[len(STUDENT_FILE):-1]})"
+        tb = tb.tb_next
+    return clean_text(f"{type(error).__name__}: {error}", 400) + where
+
+
+def _raised_in(error):
+    """The student function whose code raised ``error`` (the innermost one), or None."""
+    tb, name = error.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith(STUDENT_FILE):
+            name = tb.tb_frame.f_code.co_name
+        tb = tb.tb_next
+    return name
+
+
+def outcome_of_error(error, function, seconds):
+    """(kind, message) for an exception out of a call of ``function``: the one mapping."""
+    if isinstance(error, NotImplementedError):
+        raised = _raised_in(error)
+        elsewhere = f" (`{raised}`, which it calls, still raises NotImplementedError)" \
+            if raised and raised not in (function, "<module>") else ""
+        return NOT_IMPLEMENTED, "not implemented yet" + elsewhere
+    if isinstance(error, CallTimeout):
+        return TIMEOUT, f"took longer than {seconds:g} s"
+    if isinstance(error, MemoryError):
+        return EXCEPTION, "MemoryError: it ran out of memory (the grader's limit)" + describe(error)[11:]
+    return EXCEPTION, describe(error)
+
+
+def skipped(function):
+    return {"kind": SKIPPED, "message": "not run: an earlier case of this function timed out"}
+
+
+def _alarm(signum, frame):
+    raise CallTimeout()
+
+
+def _snapshot(args, kwargs):
+    """Copies of the array arguments (and lists of arrays), to see what a call changed."""
+    found = {}
+    for key, value in list(enumerate(args)) + list(kwargs.items()):
+        if isinstance(value, np.ndarray):
+            found[key] = value.copy()
+        elif isinstance(value, list) and value and all(isinstance(v, np.ndarray) for v in value):
+            found[key] = [v.copy() for v in value]
+    return found
+
+
+def _same(a, b):
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype and \
+        bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+
+
+def _names(function, keys):
+    try:
+        import inspect
+        params = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        params = []
+    return [k if isinstance(k, str) else params[k] if k < len(params) else f"argument {k + 1}" for k in keys]
+
+
+def run_call(call, functions, env, seconds=None):
+    """Call one function (student, reference or catalogue) on a case's inputs. Returns the
+    outcome as a message body: {"kind", "message"?, "output"?, "changed"?}. With ``seconds``, the
+    call runs under a timer (SIGALRM; the caller restores nothing else)."""
+    name = call["function"]
+    function = functions.get(name)
+    if not callable(function):
+        return {"kind": MISSING, "message": "not defined"}
+    args = [decode_arg(a, env) for a in call["args"]]
+    kwargs = {k: decode_arg(v, env) for k, v in call.get("kwargs", {}).items()}
+    before = _snapshot(args, kwargs)
+    if seconds:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        with np.errstate(all="ignore"):
+            output = encode_output(function(*args, **kwargs), call.get("probe"))
+    except BaseException as error:  # noqa: BLE001 - student code may raise anything, SystemExit too
+        if seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        kind, message = outcome_of_error(error, name, seconds or 0)
+        return {"kind": kind, "message": message}
+    finally:
+        if seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    found = {"kind": VALUE, "output": output}
+    changed = [k for k, copy in before.items() if not _same(copy, args[k] if isinstance(k, int) else kwargs[k])]
+    if changed:
+        found["changed"] = _names(function, changed)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages: one JSON object per line
+# ---------------------------------------------------------------------------------------------
+
+def encode_message(message):
+    return (json.dumps(message, separators=(",", ":")) + "\n").encode()
+
+
+# What the sandbox may send, event by event: field -> allowed types (the grader checks all of it).
+MESSAGES = {
+    "ready": {},
+    "exited": {"code": (int,)},
+    "loaded": {"defined": (list,), "errors": (list,), "problems": (list,), "broken": (dict,)},
+    "stage": {"stage": (int,)},
+    "outcome": {"call": (int,), "kind": (str,), "message": (str,), "output": (dict,), "changed": (list,)},
+    "done": {},
+}
+REQUIRED = {"exited": ("code",), "loaded": ("defined",), "stage": ("stage",), "outcome": ("call", "kind")}
+
+
+def _clean(value, depth=0):
+    if depth > 6:
+        raise ProtocolError("nested too deeply")
+    if isinstance(value, str):
+        return clean_text(value, MAX_TEXT)
+    if isinstance(value, list):
+        return [_clean(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(k, 100): _clean(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def parse_message(raw):
+    """One line from the sandbox -> a validated message dict; ProtocolError if it is anything else."""
+    if len(raw) > MAX_MESSAGE:
+        raise ProtocolError(f"a message of {len(raw) >> 20} MB")
+    try:
+        message = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ProtocolError(f"not a JSON line ({type(error).__name__})") from None
+    if not isinstance(message, dict) or message.get("event") not in MESSAGES:
+        raise ProtocolError("not a known event")
+    fields = MESSAGES[message["event"]]
+    for key, value in message.items():
+        if key != "event" and (key not in fields or type(value) not in fields[key]):
+            raise ProtocolError(f"unexpected field {clean_text(key, 40)!r} in {message['event']!r}")
+    if any(key not in message for key in REQUIRED.get(message["event"], ())):
+        raise ProtocolError(f"incomplete {message['event']!r}")
+    if message["event"] == "outcome" and message["kind"] not in KINDS:
+        raise ProtocolError("unknown outcome kind")
+    if message["event"] == "outcome" and message["kind"] == VALUE and "output" not in message:
+        raise ProtocolError("a value without an output")
+    return _clean(message)
+
+
+def read_messages(buffer, chunk, limit=MAX_MESSAGE):
+    """Append ``chunk`` to ``buffer`` (a bytearray) and return the complete lines in it."""
+    buffer += chunk
+    lines = []
+    while True:
+        end = buffer.find(b"\n")
+        if end < 0:
+            if limit and len(buffer) > limit:
+                raise ProtocolError(f"a message of more than {limit >> 20} MB")
+            return lines
+        lines.append(bytes(buffer[:end]))
+        del buffer[:end + 1]
+
+
+if __name__ == "__main__":      # pragma: no cover - nothing to run
+    sys.exit("autograder.engine.protocol is a library")

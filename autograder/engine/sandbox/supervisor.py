@@ -1,0 +1,298 @@
+"""The trusted side of the sandbox: one worker (a fork server), and one submission's calls run in
+its children with time limits, trusting nothing that comes back.
+
+For each child the grader makes a new socket pair and hands one end to the worker with the "fork"
+request: the child's messages arrive on the other end, so no child can reach another submission.
+Every message is validated (``protocol.parse_message``) and must come in order: "loaded", then per
+stage an optional "stage" request (answered with that stage's reference code, only once every
+earlier call is answered), one "outcome" per call, "done". Anything else is a protocol error of
+that call. A call that outlives its limit gets the child killed; the remaining calls of that
+function are skipped, the others run in a new child. After any surprise the worker is replaced.
+"""
+import array
+import select
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+from .. import protocol
+
+GRACE = 1.0                 # seconds the hard limit adds to the child's own soft timer
+MAX_CHILDREN = 12           # per submission: crash loops end here
+MAX_BYTES = 256 << 20       # everything one child may send
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_seconds: float = 3.0      # per call of a student function
+    load_seconds: float = 10.0     # parsing and running the notebooks' definitions
+    memory_mb: int = 512           # address space a child may add to the worker's
+
+
+class WorkerDied(Exception):
+    pass
+
+
+@dataclass
+class Stop:
+    """Why a child stopped before "done": kind is an outcome kind (timeout, crashed, protocol)."""
+    kind: str
+    message: str
+    call: int = None               # the call it was running (the one awaited), if any
+
+
+@dataclass
+class Child:
+    """What one child reported."""
+    loaded: dict = None
+    outcomes: dict = field(default_factory=dict)     # call id -> outcome body
+    stop: Stop = None
+
+
+class Supervisor:
+    """One worker process and its control socket."""
+
+    def __init__(self, tier, helper_dir, setup, limits=Limits(), hidden=()):
+        self.tier, self.helper_dir, self.setup, self.limits, self.hidden = tier, helper_dir, setup, limits, hidden
+        self.proc = None
+        self.start()
+
+    # -- the worker ----------------------------------------------------------------------------
+
+    def start(self):
+        control, theirs = socket.socketpair()
+        argv, cwd = self.tier.command(self.helper_dir, theirs.fileno(), self.hidden)
+        from .tiers import WORKER_ENV
+        self.proc = subprocess.Popen(argv, pass_fds=(theirs.fileno(),), env=WORKER_ENV, cwd=cwd,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        theirs.close()
+        self.control, self.buffer, self.lines = control, bytearray(), []
+        ready = self._control_message(120.0)
+        if ready is None or ready.get("event") != "ready":
+            error = self.proc.stderr.read1(4000).decode(errors="replace") if self.proc.stderr else ""
+            self.close()
+            raise WorkerDied(f"the grading worker did not start: {error.strip() or ready}")
+        self._send_control({"op": "setup", "setup": self.setup})
+
+    def close(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                self._send_control({"op": "quit"})
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stderr:
+            self.proc.stderr.close()
+        self.control.close()
+        self.proc = None
+
+    def restart(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        self.close()
+        self.start()
+
+    def _send_control(self, message, fds=()):
+        data = protocol.encode_message(message)
+        if fds:
+            self.control.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds).tobytes())])
+        else:
+            self.control.sendall(data)
+
+    def _control_message(self, seconds):
+        """The worker's next message within ``seconds``, or None; WorkerDied if it is gone."""
+        deadline = time.monotonic() + seconds
+        while not self.lines:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.control], [], [], left)[0]:
+                return None
+            chunk = self.control.recv(1 << 16)
+            if not chunk:
+                raise WorkerDied("the grading worker stopped")
+            try:
+                self.lines += protocol.read_messages(self.buffer, chunk)
+            except protocol.ProtocolError as error:
+                raise WorkerDied(f"the grading worker sent garbage ({error})") from None
+        try:
+            return protocol.parse_message(self.lines.pop(0))
+        except protocol.ProtocolError as error:
+            raise WorkerDied(f"the grading worker sent garbage ({error})") from None
+
+    def _exit_code(self, kill):
+        """Make sure the current child is gone; its exit code."""
+        if kill:
+            self._send_control({"op": "kill"})
+        message = self._control_message(15.0)
+        if message is None or message.get("event") != "exited":
+            raise WorkerDied("the grading worker did not report its child's end")
+        return message["code"]
+
+    # -- one child -----------------------------------------------------------------------------
+
+    def _child(self, notebooks, stages, sources):
+        """Run one child on ``stages`` ([{"calls", "inputs", "inject"}]); ``sources[k]``: the
+        reference code of stage k, or None. Returns a Child."""
+        mine, theirs = socket.socketpair()
+        session = _Session(mine, stages, sources)
+        try:
+            self._send_control({"op": "fork"}, fds=[theirs.fileno()])
+            theirs.close()
+            try:
+                mine.sendall(protocol.encode_message({"notebooks": notebooks, "stages": stages}))
+            except (BrokenPipeError, ConnectionResetError):      # it died before it read the job
+                return self._ended(session)
+            return self._follow(session)
+        except (WorkerDied, OSError) as died:       # the worker itself failed: keep what came, start anew
+            session.drain()
+            session.child.stop = Stop(protocol.CRASHED, f"the grader's worker process failed ({died})")
+            self.restart()
+            return session.child
+        finally:
+            theirs.close()
+            mine.close()
+
+    def _follow(self, session):
+        deadline = time.monotonic() + self.limits.load_seconds
+        while True:
+            ready = select.select([session.sock, self.control], [], [], max(0.0, deadline - time.monotonic()))[0]
+            if session.sock in ready:
+                chunk = session.sock.recv(1 << 20)
+                if not chunk:                                 # it closed its end: it has ended
+                    return self._ended(session)
+                try:
+                    if session.feed(chunk):
+                        code = self._exit_code(kill=False)
+                        if code != 0:
+                            session.child.stop = Stop(protocol.CRASHED, _ended_how(code))
+                        return session.child
+                except protocol.ProtocolError as error:
+                    session.child.stop = Stop(protocol.PROTOCOL, f"your code wrote to the grader's channel "
+                                                                 f"({error}); this case's result is discarded",
+                                              session.current())
+                    self._exit_code(kill=True)
+                    self.restart()                          # a surprise: a fresh worker for what follows
+                    return session.child
+                deadline = time.monotonic() + self.limits.call_seconds + GRACE
+            elif self.control in ready:
+                return self._ended(session)
+            elif time.monotonic() >= deadline:
+                self._exit_code(kill=True)
+                what = f"took longer than {self.limits.call_seconds:g} s (killed)" if session.child.loaded else \
+                    f"loading the notebooks' definitions took longer than {self.limits.load_seconds:g} s"
+                session.child.stop = Stop(protocol.TIMEOUT, what, session.current())
+                return session.child
+
+    def _ended(self, session):
+        """The child ended before "done": take what it sent first (it is in the socket), then say why."""
+        code = self._exit_code(kill=False)
+        session.drain()
+        session.child.stop = Stop(protocol.CRASHED, _ended_how(code), session.current())
+        return session.child
+
+    # -- one submission ------------------------------------------------------------------------
+
+    def run(self, notebooks, plan):
+        """Run one submission: ``plan`` is [(calls, reference source or None, names to inject)]
+        per stage. Returns (loaded, {call id: outcome body})."""
+        outcomes, loaded, retried = {}, None, set()
+        for _ in range(MAX_CHILDREN):
+            todo = [(k, [c for c in calls if c["id"] not in outcomes]) for k, (calls, _, _) in enumerate(plan)]
+            todo = [(k, calls) for k, calls in todo if calls]
+            if not todo:
+                return loaded, outcomes
+            stages = [{"calls": calls, "inputs": plan[k][1] is not None, "inject": plan[k][2]} for k, calls in todo]
+            child = self._child(notebooks, stages, [plan[k][1] for k, _ in todo])
+            loaded = loaded or child.loaded
+            outcomes.update(child.outcomes)
+            stop = child.stop
+            if stop is None:
+                continue
+            left = [c for _, calls in todo for c in calls if c["id"] not in outcomes]
+            if child.loaded is None and not loaded:            # the definitions never loaded
+                for call in left:
+                    outcomes[call["id"]] = {"kind": protocol.NOT_LOADED, "message": "not run: your notebooks' "
+                                            f"definitions did not load ({stop.message})"}
+                return loaded, outcomes
+            culprit = next((c for c in left if c["id"] == stop.call), left[0] if left else None)
+            if culprit is None:
+                continue
+            if stop.kind == protocol.CRASHED and stop.call is None and culprit["id"] not in retried:
+                retried.add(culprit["id"])                    # not clear which call: try again once
+                continue
+            outcomes[culprit["id"]] = {"kind": stop.kind, "message": stop.message}
+            if stop.kind == protocol.TIMEOUT:                 # a hang costs that function only
+                for call in left:
+                    if call["function"] == culprit["function"] and call is not culprit:
+                        outcomes[call["id"]] = protocol.skipped(call["function"])
+        for calls, _, _ in plan:
+            for call in calls:
+                outcomes.setdefault(call["id"], {"kind": protocol.CRASHED,
+                                                 "message": "not run: your code crashed the grader's process too often"})
+        return loaded, outcomes
+
+
+def _ended_how(code):
+    how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
+    return f"the process running your code ended ({how}): a crash, os._exit, or a memory limit"
+
+
+class _Session:
+    """One child's messages, checked against what may come next."""
+
+    def __init__(self, sock, stages, sources):
+        self.sock, self.sources, self.child = sock, sources, Child()
+        self.waiting = [c["id"] for stage in stages for c in stage["calls"]]
+        self.firsts = {stage["calls"][0]["id"]: k for k, stage in enumerate(stages) if stage["inputs"]}
+        self.sent, self.buffer, self.received = set(), bytearray(), 0
+
+    def current(self):
+        return self.waiting[0] if self.waiting else None
+
+    def drain(self):
+        """Take whatever the child sent that is still unread (it has ended, or the worker has)."""
+        self.sock.setblocking(False)
+        try:
+            while True:
+                chunk = self.sock.recv(1 << 20)
+                if not chunk or self.feed(chunk):
+                    break
+        except (BlockingIOError, protocol.ProtocolError, OSError):
+            pass
+
+    def feed(self, chunk):
+        """Take a chunk of the child's output; True once it said "done". ProtocolError on
+        anything malformed, oversized or out of order."""
+        self.received += len(chunk)
+        if self.received > MAX_BYTES:
+            raise protocol.ProtocolError(f"more than {MAX_BYTES >> 20} MB of output")
+        for line in protocol.read_messages(self.buffer, chunk):
+            if self._apply(protocol.parse_message(line)):
+                return True
+        return False
+
+    def _apply(self, message):
+        event, child, waiting = message["event"], self.child, self.waiting
+        if child.loaded is None:
+            if event != "loaded":
+                raise protocol.ProtocolError(f"{event!r} before 'loaded'")
+            child.loaded = message
+        elif event == "stage":
+            stage = message["stage"]
+            if not waiting or self.firsts.get(waiting[0]) != stage or stage in self.sent:
+                raise protocol.ProtocolError("a stage out of order")
+            self.sent.add(stage)
+            self.sock.sendall(protocol.encode_message({"inputs": self.sources[stage]}))
+        elif event == "outcome":
+            if not waiting or message["call"] != waiting[0] or \
+                    (waiting[0] in self.firsts and self.firsts[waiting[0]] not in self.sent):
+                raise protocol.ProtocolError("an outcome out of order")
+            child.outcomes[waiting.pop(0)] = {k: v for k, v in message.items() if k not in ("event", "call")}
+        elif event == "done" and not waiting:
+            return True
+        else:
+            raise protocol.ProtocolError(f"an unexpected {event!r}")
+        return False

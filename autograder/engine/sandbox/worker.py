@@ -1,0 +1,217 @@
+"""The untrusted side of grading: a fork server that runs students' functions on the cases' inputs.
+
+Run as a script (``python -I -S worker.py CONTROL_FD PATH...``), inside the sandbox of the tier in
+use (``tiers.py``). It imports numpy once (matplotlib is a lazy stand-in: importing it would make
+every fork 7x slower), makes itself non-dumpable (no child can read its memory or copy its file
+descriptors), receives the job's fixed part once ("setup": datasets, test inputs, the released
+helper module that holds the notebook loader, the given code), then forks one child per submission.
+
+Each child gets its own socket (passed with the "fork" request), so nothing a submission writes
+can reach the next one. Before it reads the submission, the child locks itself down
+(``harden.lock_down``: no new processes, no signals or ptrace outside itself, no network, no file
+writes, rlimits), then parses the student's notebooks, executes their definitions and runs the
+calls stage by stage, one ``outcome`` message per call. The reference code a stage needs reaches
+it only when the stage starts, after every function it could answer for was checked.
+
+This file imports nothing from the ``autograder`` package (inside the sandbox it does not exist):
+only ``protocol.py``, ``harden.py`` and ``lazy.py``, which sit next to it.
+"""
+import array
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+import sys
+
+if __name__ == "__main__":            # run with -I -S: the paths to numpy and to our modules first
+    sys.path[:0] = sys.argv[2:]
+
+import numpy as np  # noqa: E402
+
+import harden  # noqa: E402
+import lazy  # noqa: E402
+import protocol  # noqa: E402
+
+SETUP = {}                            # the job's fixed part, received once, inherited by every child
+
+
+# ---------------------------------------------------------------------------------------------
+# The child: one submission
+# ---------------------------------------------------------------------------------------------
+
+class Channel:
+    """The child's end of its submission socket (what comes from the grader is trusted)."""
+
+    def __init__(self, sock):
+        self.sock, self.buffer, self.lines = sock, bytearray(), []
+
+    def send(self, message):
+        self.sock.sendall(protocol.encode_message(message))
+
+    def receive(self):
+        while not self.lines:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise EOFError("the grader closed the channel")
+            self.lines += protocol.read_messages(self.buffer, chunk, limit=None)
+        return json.loads(self.lines.pop(0))
+
+
+def _load(notebooks):
+    """Parse the student's notebooks with the released helper's loader and execute their kept definitions
+    after the given code, one namespace per notebook."""
+    tools = SETUP["loader"]
+    own = lambda cell: not (tools.is_test_cell(cell) or tools.is_given_cell(cell))  # noqa: E731
+    namespaces, errors, problems, broken = {}, [], [], {}
+    for notebook in notebooks:
+        name = notebook["name"]
+        chunks = []
+        if notebook.get("text") is not None:
+            defs = tools.parse_notebook(name, notebook["text"], own)
+            problems += [{"kind": p.kind, "notebook": name, "message": p.message} for p in defs.problems]
+            broken.update(defs.broken)
+            if defs.readable:
+                chunks = [tools.Chunk(*c) for c in SETUP["given"][name]] + list(defs.chunks)
+        namespace = {"__name__": name.rsplit(".", 1)[0], "__builtins__": __builtins__}
+        for chunk in chunks:
+            try:
+                exec(tools.compile_chunk(name, chunk), namespace)
+            except BaseException as error:  # noqa: BLE001 - student code may raise anything
+                errors.append({"kind": "load_error", "notebook": name, "message": protocol.describe(error)})
+        namespaces[name] = namespace
+    functions = {}
+    for name, home in SETUP["functions"].items():     # graded name -> the notebook it belongs to
+        for notebook in [home] + [n["name"] for n in notebooks if n["name"] != home]:
+            if callable(namespaces.get(notebook, {}).get(name)):
+                functions[name] = namespaces[notebook][name]
+                break
+    return namespaces, functions, {"errors": errors, "problems": problems, "broken": broken}
+
+
+def child_main(sock):
+    """Run one submission; every outcome goes to the grader as one message."""
+    channel = Channel(sock)
+    job = channel.receive()                                   # from the grader, not the student
+    limits = SETUP["limits"]
+    harden.lock_down(SETUP["policy"], memory_mb=limits["memory_mb"])
+    env = {"datasets": {k: (np.array(x, dtype=float), np.array(y, dtype=float))
+                        for k, (x, y) in SETUP["datasets"].items()}, "inputs": {}}
+    exec(compile(SETUP["test_inputs"], "<grader test inputs>", "exec"), env["inputs"])
+    namespaces, functions, found = _load(job["notebooks"])
+    channel.send({"event": "loaded", "defined": sorted(functions), **found})
+    timed_out = set()
+    for index, stage in enumerate(job["stages"]):
+        if stage["inputs"]:             # the grader sends the stage's reference code only now
+            channel.send({"event": "stage", "stage": index})
+            exec(compile(channel.receive()["inputs"], "<grader inputs>", "exec"), env["inputs"])
+            for namespace in namespaces.values():     # builds-on: the reference in their place
+                namespace.update({name: env["inputs"][name] for name in stage["inject"]})
+        for call in stage["calls"]:
+            if call["function"] in timed_out:
+                outcome = protocol.skipped(call["function"])
+            else:
+                try:
+                    outcome = protocol.run_call(call, functions, env, limits["call_seconds"])
+                except BaseException as error:  # noqa: BLE001 - e.g. the timer fired in between
+                    kind, message = protocol.outcome_of_error(error, call["function"], limits["call_seconds"])
+                    outcome = {"kind": kind, "message": message}
+                if outcome["kind"] == protocol.TIMEOUT:
+                    timed_out.add(call["function"])
+            channel.send({"event": "outcome", "call": call["id"], **outcome})
+    channel.send({"event": "done"})
+
+
+def _fork_child(sock):
+    pid = os.fork()
+    if pid:
+        return pid
+    try:                                             # the child: never returns
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.closerange(3, sock.fileno())
+        os.closerange(sock.fileno() + 1, 1 << 16)
+        child_main(sock)
+    except BaseException:  # noqa: BLE001 - nothing may escape into the server loop
+        pass
+    os._exit(0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The fork server
+# ---------------------------------------------------------------------------------------------
+
+def _receive(control, pending, fds):
+    """The next request from the grader; file descriptors that came with the bytes join ``fds``
+    (in order: each "fork" request takes the next one)."""
+    while b"\n" not in pending:
+        data, ancillary, _, _ = control.recvmsg(1 << 20, socket.CMSG_SPACE(4 * 4))
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                received = array.array("i")
+                received.frombytes(payload[:len(payload) - len(payload) % 4])
+                fds.extend(received)
+        if not data:
+            raise EOFError
+        pending += data
+    line, rest = pending.split(b"\n", 1)
+    return json.loads(line), rest
+
+
+def serve(control):
+    """Fork server loop: setup | fork (+ socket) | kill | quit."""
+    harden.protect_server()
+    control.sendall(protocol.encode_message({"event": "ready"}))
+    pending, child, pidfd, fds = b"", None, None, []
+    while True:
+        watched = [control] + ([pidfd] if pidfd is not None else [])
+        readable = [control] if b"\n" in pending else select.select(watched, [], [])[0]
+        if pidfd is not None and pidfd in readable:
+            _, status = os.waitpid(child, 0)
+            _killpg(child)
+            os.close(pidfd)
+            child = pidfd = None
+            control.sendall(protocol.encode_message({"event": "exited", "code": os.waitstatus_to_exitcode(status)}))
+        if control not in readable:
+            continue
+        try:
+            message, pending = _receive(control, pending, fds)
+        except EOFError:
+            break
+        op = message.get("op")
+        if op == "setup":
+            SETUP.update(message["setup"])
+            SETUP["loader"] = importlib.import_module(SETUP["tools"])   # the released helper, once
+        elif op == "fork" and fds:
+            sock = socket.socket(fileno=fds.pop(0))
+            if child is None:
+                child = _fork_child(sock)
+                pidfd = os.pidfd_open(child)
+            sock.close()
+        elif op == "kill" and child is not None:
+            _killpg(child)
+        elif op == "quit":
+            break
+    if child is not None:
+        _killpg(child)
+
+
+def _killpg(pid):
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def main(argv):
+    """worker.py CONTROL_FD [PATH...]: the extra paths go on sys.path (numpy, our modules)."""
+    lazy.lazy_matplotlib()
+    serve(socket.socket(fileno=int(argv[1])))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,1 @@
+"""Exporters: text tables, the nbgrader gradebook, Gradescope results, feedback pages."""
