@@ -212,7 +212,7 @@ def figure(result):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         default = tuple(map(tuple, tools.PARAMETER_RANGES[dataset]))
-        tools.plot_contours(loss, dataset, paths={STUDENT: shown, REFERENCE: prefix}, ax=main,
+        tools.plot_contours(loss, dataset, paths={STUDENT: shown, REFERENCE: prefix}, ax=main, colorbar=False,
                             title="your path and the reference", ranges=win.ranges,
                             size=61 if win.ranges == default else 45)   # the default grid is cached
     if main.get_legend() is not None:
@@ -238,7 +238,7 @@ def figure(result):
     zr, magnified = _zoom_ranges(ref_part, stu_part[-1] if stu_ok else None, win.ranges)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        tools.plot_contours(loss, dataset, paths=None, ax=zoom, ranges=zr, size=21,
+        tools.plot_contours(loss, dataset, paths=None, ax=zoom, ranges=zr, size=21, colorbar=False,
                             title=f"zoom on step {step}, the first difference")
     scale = f"panel width {zr[0][1] - zr[0][0]:.2g}"
     if magnified:
