@@ -10,18 +10,13 @@ def _limits(args):
     return Limits(call_seconds=args.timeout)
 
 
-def _tier(args):
-    from .engine.sandbox import tiers
-    return tiers.choose(args.sandbox)
-
-
 def _grade(args):
     from .engine.grading import grade_batch, records
     from .engine.ledger import Busy
     from .exporters import text
     started = time.perf_counter()
     try:
-        summaries, graded_now, tier = grade_batch(args.paths, args.json, jobs=args.jobs, tier=_tier(args),
+        summaries, graded_now, tier = grade_batch(args.paths, args.json, jobs=args.jobs, tier=args.sandbox,
                                                   limits=_limits(args), force=args.force, wait=args.wait,
                                                   progress=text.Progress)
     except Busy as busy:
@@ -50,7 +45,7 @@ def _grade(args):
     skipped = len(summaries) - graded_now
     print(f"\ngraded {graded_now} submission(s) in {elapsed:.1f} s"
           + (f", {skipped} already graded with these checks (--force to regrade)" if skipped else "")
-          + f"; sandbox: {tier.name}")
+          + (f"; sandbox: {tier.name}" if tier else ""))
     print(f"results: {args.json}")
     return 0
 
@@ -98,7 +93,9 @@ def parser():
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help=f"submissions graded in parallel (default: the number of cores, {os.cpu_count()})")
     p.add_argument("--timeout", type=float, default=3.0, help="seconds per call of a student function")
-    p.add_argument("--sandbox", default="auto", help="the sandbox tier: auto (the strongest that works here), bwrap, off")
+    p.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "restricted", "off"),
+                   help="the sandbox tier: auto (the strongest that holds here, default), bwrap, restricted, "
+                        "or off (student code then runs unconfined: only when you trust it)")
     p.add_argument("--details", action="store_true", help="print every student's per-function table")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded with these checks")
     p.add_argument("--wait", action="store_true", help="if another grader holds the results file, wait for it")
@@ -108,7 +105,8 @@ def parser():
     p.set_defaults(run=_grade)
     p = sub.add_parser("pytest", help="run the hidden tests on one submission with pytest (-k, -x, -v, --lf ...)")
     p.add_argument("submission", help="one submission folder")
-    p.add_argument("--sandbox", default="auto", help="the sandbox tier: auto, bwrap, off")
+    p.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "restricted", "off"),
+                   help="the sandbox tier (default auto)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="pytest's own options")
     p.set_defaults(run=_pytest)
     p = sub.add_parser("feedback", help="one HTML feedback page per student, from a results file")

@@ -96,8 +96,9 @@ class Course:
         return sum(g.points for g in self.graded)
 
 
+@lru_cache(maxsize=None)
 def _configured_root(folder):
-    """CourseDirectory.root of ``folder/nbgrader_config.py``, if it sets one."""
+    """CourseDirectory.root of ``folder/nbgrader_config.py``, if it sets one (read once)."""
     from traitlets.config.loader import PyFileConfigLoader
     config = PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
     root = config.get("CourseDirectory", {}).get("root")
@@ -120,5 +121,5 @@ def current():
     root = os.environ.get("FITTING_COURSE_ROOT")
     if not root:
         here = Path.cwd()
-        root = (_configured_root(here) if (here / "nbgrader_config.py").is_file() else None) or here
+        root = (_configured_root(str(here)) if (here / "nbgrader_config.py").is_file() else None) or here
     return at(str(root))

@@ -1,6 +1,6 @@
 """Submissions that hang, crash, exhaust memory, fake results, cheat or attack the grader: each gets
-a recorded result, none gains a point, and the batch finishes. Student code runs sandboxed
-(bubblewrap; CI installs it) in a child process, never in the grader's process."""
+a recorded result, none gains a point, and the batch finishes; in every sandbox tier that holds
+here (bwrap and restricted). The attacks on isolation itself are in ``test_isolation.py``."""
 import os
 import subprocess
 import sys
@@ -125,14 +125,23 @@ def epoch_batches(n, batch_size, rng):
 }
 
 
-@pytest.fixture(scope="module")
-def attacked(tmp_path_factory):
-    root = tmp_path_factory.mktemp("attacks")
+def available(tier):
+    try:
+        return tiers.candidates(tier)[0]
+    except tiers.Unavailable:
+        return None
+
+
+@pytest.fixture(scope="module", params=[pytest.param(t, marks=pytest.mark.skipif(available(t) is None,
+                                                                                reason=f"no {t} tier here"))
+                                        for t in ("bwrap", "restricted")])
+def attacked(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"attacks-{request.param}")
     for name, (function, code) in ATTACKS.items():
         make_submission(root / name, {function: code})
     make_submission(root / "honest")
     started = time.monotonic()
-    records, tier = grade([root], jobs=2, limits=Limits(call_seconds=1.0))
+    records, tier = grade([root], jobs=2, tier=request.param, limits=Limits(call_seconds=1.0))
     yield by_student(records), tier.sandboxed, time.monotonic() - started
     SENTINEL.unlink(missing_ok=True)          # only reachable without bubblewrap
     (Path(sys.prefix) / "PWNED-by-a-student").unlink(missing_ok=True)
@@ -149,14 +158,9 @@ def test_every_attack_gets_a_record_and_the_batch_finishes(attacked):
     assert seconds < 120
 
 
-NEEDS_SANDBOX = ("steal-reference", "read-hidden-tests")     # without it, files can be read
-
-
 @pytest.mark.parametrize("name", [n for n in ATTACKS if n not in ("write-files-and-background", "exit-at-import")])
 def test_no_attack_gains_a_point_and_others_are_untouched(attacked, name):
     records, sandboxed, _ = attacked
-    if name in NEEDS_SANDBOX and not sandboxed:
-        pytest.skip("needs bubblewrap (CI installs it)")
     function = ATTACKS[name][0]
     found = functions(records[name])
     assert found[function].score == 0, found[function]
@@ -181,18 +185,18 @@ def test_exit_while_loading_costs_the_submission_with_a_reason(attacked):
     assert all("did not load" in c.message for c in record.cases)
 
 
-@pytest.mark.skipif(not tiers.bwrap_binary(), reason="needs bubblewrap")
 def test_sandbox_hides_the_course_and_kills_leftovers(attacked):
     records, sandboxed, _ = attacked
     assert sandboxed
     assert not SENTINEL.exists() and not (Path(sys.prefix) / "PWNED-by-a-student").exists()
     found = functions(records["write-files-and-background"])
-    assert found["epoch_batches"].score == 0          # the system is read-only: writing failed
-    assert "Read-only file system" in records["write-files-and-background"].cases_of("epoch_batches")[0].message
+    assert found["epoch_batches"].score == 0          # no process, no file: it stopped at the first
+    assert "PermissionError" in records["write-files-and-background"].cases_of("epoch_batches")[0].message
+    blocked = ("PermissionError", "FileNotFoundError")
     steal = records["steal-reference"].cases_of("gabor_gradient")[0]
-    assert "FileNotFoundError" in steal.message
+    assert any(b in steal.message for b in blocked), steal.message
     read = records["read-hidden-tests"].cases_of("gradient_descent")[0]
-    assert "FileNotFoundError" in read.message
+    assert any(b in read.message for b in blocked), read.message
     leftovers = subprocess.run(["pgrep", "-f", "sleep 1234"], capture_output=True, text=True).stdout
     assert leftovers == ""
 

@@ -94,8 +94,9 @@ def _gradescope_root(tmp_path):
     return root
 
 
-def _run(root, python=sys.executable):
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python, AUTOGRADER_TIMEOUT="300")
+def _run(root, python=sys.executable, sandbox="auto"):
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python, AUTOGRADER_TIMEOUT="300",
+               AUTOGRADER_SANDBOX=sandbox)
     env.pop("FITTING_COURSE_ROOT", None)
     done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True,
                           text=True, timeout=600, cwd=root)
@@ -137,3 +138,43 @@ def test_run_autograder_always_writes_results(tmp_path):
     (root / "results" / "results.json").unlink()
     data, _ = _run(root)
     assert data["score"] == 0 and "not a score for your work" in data["output"]
+
+
+ATTACK = """
+def parabola_slope(x):
+    import os
+    for target in ({scoring!r}, {results!r}):
+        try:
+            with open(target, "a") as f:
+                f.write("\\n# pwned\\n")
+        except OSError:
+            pass
+    raise ValueError("source: " + open({notebook!r}).read()[:2000])
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs the autograder as root (so does CI)")
+def test_gradescope_without_user_namespaces_an_honest_a_stub_and_an_attacking_upload(tmp_path):
+    """The emulated Gradescope container: bwrap forbidden, the restricted tier as root."""
+    root = _gradescope_root(tmp_path)
+    scoring = root / "source" / "autograder" / "engine" / "scoring.py"
+    notebook = root / "source" / "source" / COURSE.assignment / COURSE.notebooks[0]
+    before = scoring.read_bytes()
+    found = {}
+    for name, answers in [("honest", {}), ("stub", {"parabola_slope": None, "adam": None}),
+                          ("attack", {"parabola_slope": ATTACK.format(scoring=str(scoring), notebook=str(notebook),
+                                                                      results=str(root / "results" / "results.json"))})]:
+        shutil.rmtree(root / "submission")
+        make_submission(root / "submission")
+        make_submission(root / "submission", answers)
+        found[name], done = _run(root, sandbox="restricted")
+        assert "sandbox: restricted" in done.stdout          # the tier, on the hidden stdout
+        text = json.dumps(found[name])
+        assert "BEGIN SOLUTION" not in text and "# pwned" not in text and "Traceback" not in text
+    assert found["honest"]["score"] == MAX
+    assert found["stub"]["score"] == MAX - POINTS["parabola_slope"] - POINTS["adam"]
+    assert found["attack"]["score"] == MAX - POINTS["parabola_slope"]
+    details = next(t for t in found["attack"]["tests"] if t["name"].startswith("parabola_slope:"))
+    assert "PermissionError" in details["output"] and details["visibility"] == "after_due_date"
+    assert scoring.read_bytes() == before

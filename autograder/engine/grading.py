@@ -19,7 +19,6 @@ from .hidden import plugin
 from .ledger import Ledger, checks_version
 from .pool import WorkerPool
 from .results import from_json, to_json
-from .sandbox import tiers
 from .sandbox.supervisor import Limits
 from .submissions import discover, fingerprint
 
@@ -58,9 +57,10 @@ def keep_memory_flat():
         pass
 
 
-def run(todo, sink, jobs=1, tier=None, limits=Limits(), course=None):
+def run(todo, sink, jobs=1, tier="auto", limits=Limits(), course=None):
     """Grade ``todo`` (a list of Submission), handing each Record to ``sink`` as soon as it is
-    ready (nothing is kept here). Returns the sandbox Tier used."""
+    ready (nothing is kept here). ``tier``: a tier name (auto, bwrap, restricted, off) or a Tier.
+    Returns the sandbox Tier used."""
     course = course or _course.current()
     keep_memory_flat()
     pool = WorkerPool(jobs, tier, limits, course)
@@ -78,7 +78,7 @@ def run(todo, sink, jobs=1, tier=None, limits=Limits(), course=None):
     return pool.tier
 
 
-def grade(paths, jobs=1, tier=None, limits=Limits()):
+def grade(paths, jobs=1, tier="auto", limits=Limits()):
     """Grade every submission under ``paths`` in memory: (Records sorted by student, Tier)."""
     records = []
     used = run(discover(paths), records.append, jobs, tier, limits)
@@ -91,14 +91,13 @@ def summary(record):
             "functions": [{"function": f["function"], "status": f["status"]} for f in record["functions"]]}
 
 
-def grade_batch(paths, results, jobs=1, tier=None, limits=Limits(), force=False, wait=False, progress=None):
+def grade_batch(paths, results, jobs=1, tier="auto", limits=Limits(), force=False, wait=False, progress=None):
     """Grade a class, resumably: every record is appended to the ledger next to ``results`` as it
     finishes; submissions already graded (same files, same checks version) are skipped unless
     ``force``; then ``results`` is rewritten from the ledger. Memory stays flat in the class size.
-    Returns (summaries of this command's submissions, number graded now, Tier)."""
+    Returns (summaries of this command's submissions, number graded now, the Tier used or None)."""
     todo_all = discover(paths)
     version = checks_version()
-    tier = tier or tiers.choose()
     with Ledger(Path(results).with_suffix(".jsonl"), wait=wait) as ledger:
         done = ledger.index()
         todo, keys = [], {}
@@ -116,12 +115,11 @@ def grade_batch(paths, results, jobs=1, tier=None, limits=Limits(), force=False,
             ledger.append(to_json(record))
             tick(record)
 
-        if todo:
-            run([s for s, _, _ in todo], keep, jobs, tier, limits)
+        used = run([s for s, _, _ in todo], keep, jobs, tier, limits) if todo else None
         done = ledger.index()
         offsets = [done[key][0] for key in sorted(keys, key=lambda k: keys[k].student) if key in done]
-        summaries = write_results(results, ledger, offsets, checks_version=version, sandbox=tier.name)
-    return summaries, len(todo), tier
+        summaries = write_results(results, ledger, offsets, checks_version=version)
+    return summaries, len(todo), used
 
 
 def write_results(path, ledger, offsets, **meta):

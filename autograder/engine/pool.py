@@ -1,5 +1,6 @@
 """Workers in parallel: ``jobs`` supervised sandbox workers, each driven by a thread of this
 process, grading a stream of submissions; results come back as they finish."""
+import os
 import queue
 import shutil
 import tempfile
@@ -11,7 +12,8 @@ from .. import course as _course
 from . import assignment, protocol, reference, submissions
 from .results import Problem
 from .sandbox import tiers
-from .sandbox.supervisor import Limits, Supervisor
+from .sandbox.harden import Unsafe
+from .sandbox.supervisor import Limits, Supervisor, WorkerDied
 from .verdicts import GRADER_ERROR
 
 
@@ -24,15 +26,20 @@ class Run:
     problems: list                # of Problem: the grader's and the loader's
 
 
-def setup(course, limits, tier):
-    """The fixed part of every job, sent once to each worker."""
+def setup(course, limits):
+    """The fixed part of every job, sent once to each worker (with its ``policy``)."""
     return {"tools": Path(course.content.TOOLS).stem,
             "functions": {g.name: g.notebook for g in course.graded},
             "datasets": {k: [x.tolist(), y.tolist()] for k, (x, y) in course.tools.DATASETS.items()},
             "test_inputs": reference.test_inputs_source(course),
             "given": submissions.given_chunks(course),
-            "limits": {"call_seconds": limits.call_seconds, "memory_mb": limits.memory_mb},
-            "policy": {"tier": tier.name}}
+            "limits": {"call_seconds": limits.call_seconds, "memory_mb": limits.memory_mb}}
+
+
+def secrets(course):
+    """Files no student code may read: the probe of every new worker tries them."""
+    package = Path(__file__).resolve().parent.parent
+    return [course.source / course.notebooks[0], course.root / "nbgrader_config.py", package / "course.py"]
 
 
 def _problems(loaded):
@@ -47,22 +54,48 @@ def _problems(loaded):
 
 
 class WorkerPool:
-    def __init__(self, jobs=1, tier=None, limits=Limits(), course=None, only=None):
+    """``jobs`` supervised workers in the strongest sandbox tier that holds here (``tier``: a
+    requested tier name, or a Tier)."""
+
+    def __init__(self, jobs=1, tier="auto", limits=Limits(), course=None, only=None):
         self.course = course or _course.current()
         self.jobs, self.limits = max(1, jobs), limits
-        self.tier = tier or tiers.choose()
         self.helper_dir = tempfile.mkdtemp(prefix="grader-worker-")
+        os.chmod(self.helper_dir, 0o755)
         for path in tiers.helper_files(self.course.tools_path):
             shutil.copy(path, self.helper_dir)               # the worker's files and the pristine helper
-        self.setup = setup(self.course, limits, self.tier)
+        self.setup = setup(self.course, limits)
+        self.secrets = secrets(self.course)
         self.case_ids = [c.id for c in assignment.all_cases(self.course)]
         plan = assignment.plan(self.course)
         if only is not None:                                 # only some cases (pytest -k)
             wanted = {self.case_ids.index(i) for i in only}
             plan = [([c for c in calls if c["id"] in wanted], source, inject) for calls, source, inject in plan]
         self.plan = plan
+        self.tier, self.first = self._first_worker(tier)
+
+    def _supervisor(self, tier, slot):
+        cpu = int(self.limits.load_seconds + len(self.case_ids) * self.limits.call_seconds) + 10
+        return Supervisor(tier, self.helper_dir, dict(self.setup, policy=tier.policy(self.helper_dir, slot, cpu)),
+                          self.limits, self.secrets)
+
+    def _first_worker(self, requested):
+        """The first worker, in the strongest tier whose probe passes (Unavailable if none)."""
+        tried = [requested] if isinstance(requested, tiers.Tier) else tiers.candidates(requested)
+        refused = []
+        for tier in tried:
+            try:
+                return tier, self._supervisor(tier, 0)
+            except (Unsafe, WorkerDied) as error:
+                refused.append(str(error))
+        self.close()
+        raise tiers.Unavailable("; ".join(refused) + ". To grade without a sandbox (student code can then read "
+                                "and write your files), pass --sandbox off")
 
     def close(self):
+        if getattr(self, "first", None) is not None:
+            self.first.close()
+            self.first = None
         shutil.rmtree(self.helper_dir, ignore_errors=True)
 
     def map(self, todo):
@@ -70,8 +103,8 @@ class WorkerPool:
         tasks, done = queue.Queue(), queue.Queue(maxsize=2 * self.jobs)   # bounded: memory stays flat
         for submission in todo:
             tasks.put(submission)
-        threads = [threading.Thread(target=self._serve, args=(tasks, done), daemon=True)
-                   for _ in range(min(self.jobs, len(todo)) or 1)]
+        threads = [threading.Thread(target=self._serve, args=(tasks, done, slot), daemon=True)
+                   for slot in range(min(self.jobs, len(todo)) or 1)]
         for thread in threads:
             thread.start()
         for _ in todo:
@@ -79,16 +112,17 @@ class WorkerPool:
         for thread in threads:
             thread.join()
 
-    def _serve(self, tasks, done):
+    def _serve(self, tasks, done, slot):
         supervisor = None
+        if slot == 0:
+            supervisor, self.first = self.first, None
         while True:
             try:
                 submission = tasks.get_nowait()
             except queue.Empty:
                 break
             try:
-                supervisor = supervisor or Supervisor(self.tier, self.helper_dir, self.setup, self.limits,
-                                                      hidden=[Path(__file__).resolve().parent.parent])
+                supervisor = supervisor or self._supervisor(self.tier, slot)
                 done.put(self._grade(supervisor, submission))
             except Exception as error:  # noqa: BLE001 - a result is recorded whatever happens
                 done.put(self._failed(submission, f"grading failed: {type(error).__name__}: {error}"))

@@ -16,9 +16,9 @@ standard library and numpy); the grader, the reference runner and the in-cell gr
 """
 import json
 import math
+import re
 import signal
 import sys
-import unicodedata
 
 import numpy as np
 
@@ -56,14 +56,15 @@ class CallTimeout(BaseException):
 # Text from the sandbox
 # ---------------------------------------------------------------------------------------------
 
+# control characters (terminal escapes), lone surrogates and bidirectional overrides
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_text(text, limit=MAX_TEXT):
-    """Any string a student can produce, made safe for every exporter: lone surrogates and
-    control characters (terminal escapes included) replaced, newlines and tabs kept, capped."""
-    text = str(text)
-    if len(text) > 4 * limit:
-        text = text[:4 * limit]
-    text = text.encode("utf-8", "replace").decode("utf-8", "replace")    # lone surrogates -> '?'
-    text = "".join(c if c in "\n\t" or unicodedata.category(c)[0] != "C" else "\ufffd" for c in text)
+    """Any string a student can produce, made safe for every exporter: control characters
+    (terminal escapes included), lone surrogates and bidirectional overrides replaced, newlines and
+    tabs kept, capped."""
+    text = _UNSAFE.sub("\ufffd", text if type(text) is str else str(text))
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
@@ -222,12 +223,16 @@ def decode_output(encoded, depth=0):
         raise BadOutput("not an output")
     if "$array" in encoded:
         values, shape = encoded["$array"], encoded.get("shape")
-        if not isinstance(values, list) or not _ints(shape) or len(shape) > 4 or \
-                math.prod(shape) != len(values) or \
-                not all(type(v) in (int, float) for v in values):
+        if not isinstance(values, list) or not _ints(shape) or len(shape) > 4 or math.prod(shape) != len(values):
             raise BadOutput("malformed array")
-        return Output("array", np.array(values, dtype=np.float64).reshape(shape),
-                      clean_text(encoded.get("dtype", "?"), 40), clean_text(encoded.get("type", "?"), 80))
+        try:
+            array = np.array(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise BadOutput("malformed array") from None
+        if array.ndim != 1 and len(values):
+            raise BadOutput("malformed array")
+        return Output("array", array.reshape(shape), clean_text(encoded.get("dtype", "?"), 40),
+                      clean_text(encoded.get("type", "?"), 80))
     if "$seq" in encoded:
         items = encoded["$seq"]
         if not isinstance(items, list):
@@ -371,19 +376,23 @@ MESSAGES = {
     "stage": {"stage": (int,)},
     "outcome": {"call": (int,), "kind": (str,), "message": (str,), "output": (dict,), "changed": (list,)},
     "done": {},
+    "probe": {"escaped": (list,), "error": (str,)},
 }
-REQUIRED = {"exited": ("code",), "loaded": ("defined",), "stage": ("stage",), "outcome": ("call", "kind")}
+REQUIRED = {"exited": ("code",), "loaded": ("defined",), "stage": ("stage",), "outcome": ("call", "kind"),
+            "probe": ("escaped",)}
 
 
 def _clean(value, depth=0):
+    """Every string cleaned (``output`` is left to ``decode_output``, which checks and cleans it)."""
     if depth > 6:
         raise ProtocolError("nested too deeply")
-    if isinstance(value, str):
+    if type(value) is str:
         return clean_text(value, MAX_TEXT)
-    if isinstance(value, list):
+    if type(value) is list:
         return [_clean(v, depth + 1) for v in value]
-    if isinstance(value, dict):
-        return {clean_text(k, 100): _clean(v, depth + 1) for k, v in value.items()}
+    if type(value) is dict:
+        return {clean_text(k, 100): v if k == "output" and depth == 0 else _clean(v, depth + 1)
+                for k, v in value.items()}
     return value
 
 

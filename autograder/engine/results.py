@@ -106,25 +106,28 @@ class Record:
 POINT_FIELDS = {"points", "max_points", "score", "max_score"}
 
 
-def _plain(value, key=None):
-    if isinstance(value, Fraction):
-        return float(value)
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
+_NAMES = {}
 
 
 def _dict(item):
+    """One record's fields as JSON data; empty fields (None, (), False) are left out."""
+    names = _NAMES.get(type(item)) or _NAMES.setdefault(type(item), [f.name for f in fields(item)])
     out = {}
-    for f in fields(item):
-        value = getattr(item, f.name)
-        if value is None or value == () or value is False and f.name == "grader_error":
+    for name in names:
+        value = getattr(item, name)
+        if value is None or value == () or value is False:
             continue
-        if isinstance(value, Match):
-            value = asdict(value)
-        out[f.name] = _plain(value)
-        if f.name in POINT_FIELDS and isinstance(value, Fraction) and value.denominator != 1:
-            out[f.name + "_exact"] = str(value)
+        kind = type(value)
+        if kind is Fraction:
+            out[name] = float(value)
+            if value.denominator != 1:
+                out[name + "_exact"] = str(value)
+        elif kind is Match:
+            out[name] = asdict(value)
+        elif kind is tuple:
+            out[name] = list(value)
+        else:
+            out[name] = value
     return out
 
 

@@ -57,7 +57,7 @@ def hidden_tests(course=None):
 def pytest_addoption(parser):
     group = parser.getgroup("hidden tests")
     group.addoption("--submission", help="the submission folder to grade (python -m autograder pytest DIR)")
-    group.addoption("--sandbox", default="auto", help="the sandbox tier (auto, bwrap, off)")
+    group.addoption("--sandbox", default="auto", help="the sandbox tier (auto, bwrap, restricted, off)")
     group.addoption("--call-timeout", type=float, default=3.0, help="seconds per call of a student function")
 
 
@@ -75,12 +75,11 @@ def submission(request):
     if not folder:
         raise pytest.UsageError("the hidden tests need a submission: python -m autograder pytest DIR")
     from ..pool import WorkerPool
-    from ..sandbox import tiers
     from ..sandbox.supervisor import Limits
     found = submissions.discover([folder])
     if len(found) != 1:
         raise pytest.UsageError(f"{folder} holds {len(found)} submissions; give one submission folder")
-    pool = WorkerPool(1, tiers.choose(config.getoption("sandbox")), Limits(call_seconds=config.getoption("call_timeout")),
+    pool = WorkerPool(1, config.getoption("sandbox"), Limits(call_seconds=config.getoption("call_timeout")),
                       only=config.stash.get(SELECTED, None))
     try:
         run = next(pool.map(found))

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 
 from .. import protocol
+from .harden import Unsafe
+from .tiers import WORKER_ENV
 
 GRACE = 1.0                 # seconds the hard limit adds to the child's own soft timer
 MAX_CHILDREN = 12           # per submission: crash loops end here
@@ -53,8 +55,10 @@ class Child:
 class Supervisor:
     """One worker process and its control socket."""
 
-    def __init__(self, tier, helper_dir, setup, limits=Limits(), hidden=()):
-        self.tier, self.helper_dir, self.setup, self.limits, self.hidden = tier, helper_dir, setup, limits, hidden
+    def __init__(self, tier, helper_dir, setup, limits=Limits(), secrets=()):
+        """``setup``: the job's fixed part, with this worker's ``policy``; ``secrets``: files no
+        child may read (the probe tries)."""
+        self.tier, self.helper_dir, self.setup, self.limits, self.secrets = tier, helper_dir, setup, limits, secrets
         self.proc = None
         self.start()
 
@@ -62,8 +66,7 @@ class Supervisor:
 
     def start(self):
         control, theirs = socket.socketpair()
-        argv, cwd = self.tier.command(self.helper_dir, theirs.fileno(), self.hidden)
-        from .tiers import WORKER_ENV
+        argv, cwd = self.tier.command(self.helper_dir, theirs.fileno())
         self.proc = subprocess.Popen(argv, pass_fds=(theirs.fileno(),), env=WORKER_ENV, cwd=cwd,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         theirs.close()
@@ -74,6 +77,28 @@ class Supervisor:
             self.close()
             raise WorkerDied(f"the grading worker did not start: {error.strip() or ready}")
         self._send_control({"op": "setup", "setup": self.setup})
+        if self.tier.sandboxed:
+            self._probe()
+
+    def _probe(self):
+        """A child locks down and tries to escape; Unsafe unless nothing got through."""
+        mine, theirs = socket.socketpair()
+        try:
+            self._send_control({"op": "probe", "secrets": [str(p) for p in self.secrets]}, fds=[theirs.fileno()])
+            theirs.close()
+            mine.settimeout(30)
+            report = protocol.parse_message(mine.makefile("rb").readline(protocol.MAX_MESSAGE))
+            self._exit_code(kill=True)
+        except (OSError, protocol.ProtocolError, WorkerDied) as error:
+            self.close()
+            raise Unsafe(f"the {self.tier.name} sandbox could not be checked here ({error})") from None
+        finally:
+            theirs.close()
+            mine.close()
+        if report.get("event") != "probe" or report.get("error") or report.get("escaped"):
+            self.close()
+            what = report.get("error") or "a locked child could " + ", ".join(report.get("escaped", ["?"]))
+            raise Unsafe(f"the {self.tier.name} sandbox does not hold here: {what}")
 
     def close(self):
         if self.proc is None:

@@ -24,6 +24,7 @@ import select
 import signal
 import socket
 import sys
+import threading
 
 if __name__ == "__main__":            # run with -I -S: the paths to numpy and to our modules first
     sys.path[:0] = sys.argv[2:]
@@ -35,6 +36,12 @@ import lazy  # noqa: E402
 import protocol  # noqa: E402
 
 SETUP = {}                            # the job's fixed part, received once, inherited by every child
+
+# Imported by the worker before any child runs: a locked child (another uid, Landlock) may be unable
+# to read the Python installation, so what student code commonly imports must already be loaded.
+PRELOAD = ("math", "cmath", "random", "itertools", "functools", "collections", "statistics", "copy", "numbers",
+           "operator", "heapq", "bisect", "decimal", "fractions", "typing", "dataclasses", "warnings", "time",
+           "re", "string", "json", "inspect", "numpy.linalg", "numpy.random", "numpy.fft", "numpy.polynomial")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,18 +130,45 @@ def child_main(sock):
     channel.send({"event": "done"})
 
 
-def _fork_child(sock):
+def probe_main(sock, secrets):
+    """Lock down as a child would, then try what an attacker would; report what got through."""
+    channel = Channel(sock)
+    try:
+        harden.lock_down(SETUP["policy"], memory_mb=SETUP["limits"]["memory_mb"])
+    except BaseException as error:  # noqa: BLE001 - any failure means: not safe
+        channel.send({"event": "probe", "escaped": [], "error": f"{type(error).__name__}: {error}"})
+        return
+    escaped = []
+
+    def attempt(what, action):
+        try:
+            action()
+            escaped.append(what)
+        except Exception:  # noqa: BLE001 - whatever stopped it, it did not get through
+            pass
+
+    for path in secrets:
+        attempt(f"read {path}", lambda: open(path, "rb").read(1))
+        attempt(f"write next to {path}", lambda: open(os.path.join(os.path.dirname(path), ".probe"), "w"))
+    attempt("write /tmp", lambda: open("/tmp/.probe", "w"))
+    attempt("start a process", os.fork)
+    attempt("start a thread", lambda: threading.Thread(target=int).start())
+    attempt("signal the worker", lambda: os.kill(os.getppid(), 0))
+    attempt("open a socket", lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    channel.send({"event": "probe", "escaped": escaped})
+
+
+def _fork_child(sock, main, *args):
     pid = os.fork()
     if pid:
         return pid
     try:                                             # the child: never returns
         os.setsid()
-        devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
+            os.dup2(SETUP["devnull"], fd)
         os.closerange(3, sock.fileno())
         os.closerange(sock.fileno() + 1, 1 << 16)
-        child_main(sock)
+        main(sock, *args)
     except BaseException:  # noqa: BLE001 - nothing may escape into the server loop
         pass
     os._exit(0)
@@ -162,7 +196,7 @@ def _receive(control, pending, fds):
 
 
 def serve(control):
-    """Fork server loop: setup | fork (+ socket) | kill | quit."""
+    """Fork server loop: setup | probe (+ socket) | fork (+ socket) | kill | quit."""
     harden.protect_server()
     control.sendall(protocol.encode_message({"event": "ready"}))
     pending, child, pidfd, fds = b"", None, None, []
@@ -183,12 +217,14 @@ def serve(control):
             break
         op = message.get("op")
         if op == "setup":
-            SETUP.update(message["setup"])
+            SETUP.update(message["setup"], devnull=os.open(os.devnull, os.O_RDWR))   # opened before Landlock
             SETUP["loader"] = importlib.import_module(SETUP["tools"])   # the released helper, once
-        elif op == "fork" and fds:
+            harden.prepare_server(SETUP["policy"])
+        elif op in ("fork", "probe") and fds:
             sock = socket.socket(fileno=fds.pop(0))
             if child is None:
-                child = _fork_child(sock)
+                child = _fork_child(sock, child_main) if op == "fork" else \
+                    _fork_child(sock, probe_main, message.get("secrets", []))
                 pidfd = os.pidfd_open(child)
             sock.close()
         elif op == "kill" and child is not None:
@@ -210,6 +246,8 @@ def _killpg(pid):
 def main(argv):
     """worker.py CONTROL_FD [PATH...]: the extra paths go on sys.path (numpy, our modules)."""
     lazy.lazy_matplotlib()
+    for name in PRELOAD:
+        importlib.import_module(name)
     serve(socket.socket(fileno=int(argv[1])))
 
 
