@@ -147,10 +147,15 @@ def probe_main(sock, secrets):
         except Exception:  # noqa: BLE001 - whatever stopped it, it did not get through
             pass
 
+    def write(folder):
+        name = os.path.join(folder, f".grader-probe-{os.getpid()}")
+        open(name, "x").close()
+        os.unlink(name)                          # it got through: leave nothing behind
+
     for path in secrets:
         attempt(f"read {path}", lambda: open(path, "rb").read(1))
-        attempt(f"write next to {path}", lambda: open(os.path.join(os.path.dirname(path), ".probe"), "w"))
-    attempt("write /tmp", lambda: open("/tmp/.probe", "w"))
+        attempt(f"write next to {path}", lambda: write(os.path.dirname(path)))
+    attempt("write /tmp", lambda: write("/tmp"))
     attempt("start a process", os.fork)
     attempt("start a thread", lambda: threading.Thread(target=int).start())
     attempt("signal the worker", lambda: os.kill(os.getppid(), 0))
