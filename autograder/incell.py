@@ -41,7 +41,7 @@ def grade(name, namespace, seconds=3.0):
     builds_on = {dep: reference.functions(course)[dep] for dep in assignment.builds_on(course).get(name, ())}
     saved = {dep: namespace[dep] for dep in builds_on if dep in namespace}
     namespace.update(builds_on)            # as in the sandbox: the reference in their place
-    cases, results, timed_out = assignment.cases_of(name, course), {}, False
+    cases, judged, timed_out = assignment.cases_of(name, course), [], False
     env = reference.environment(course)
     try:
         for case in cases:
@@ -50,12 +50,14 @@ def grade(name, namespace, seconds=3.0):
             else:
                 outcome = _outcome(case, namespace, env, seconds)
                 timed_out = outcome["kind"] == protocol.TIMEOUT
-            results[case.id] = verdicts.judge(case, outcome, course=course)
+            judged.append(verdicts.judge_case(case, outcome, course=course))
     finally:
         for dep in builds_on:
             namespace.pop(dep, None)
         namespace.update(saved)
-    function = scoring.function_result(graded, cases, [results[c.id] for c in cases])
+    explained = verdicts.explain(judged, None, course)
+    results = {j.case.id: j.result for j in judged}
+    function = scoring.function_result(graded, cases, [results[c.id] for c in cases], explained)
     print(f"{name}: {function.passed}/{function.cases} hidden cases passed, "
           f"{format_points(function.score)} of {format_points(function.max_score)} {points_word(function.max_score)}")
     for case in cases:

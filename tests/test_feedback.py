@@ -31,7 +31,7 @@ PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 @pytest.fixture(scope="session")
 def records(tmp_path_factory):
     """Graded fabricated submissions: alice (all correct), bob (four catalogued mistakes and a
-    function left as the stub), carol (a syntax error in one notebook)."""
+    function left as the stub), carol (a syntax error in one notebook), erin (an accepted form)."""
     root = tmp_path_factory.mktemp("feedback-class")
     make_submission(root / "alice")
     make_submission(root / "bob", {
@@ -42,6 +42,8 @@ def records(tmp_path_factory):
         "sgd": None})
     make_submission(root / "carol", {"adam": "def adam(phi0, grad, x, y, batches, learning_rate=0.1,\n"
                                              "    return phi0   # unclosed parenthesis\n"})
+    make_submission(root / "erin", {"sgd_nesterov": entry("look-ahead phi - alpha * beta * m (the book's corrected form)")
+                                    .source()})
     found, _ = grade([root], jobs=2)
     return by_student(found)
 
@@ -108,7 +110,7 @@ def test_failed_cases_show_message_and_named_mistake(records, bob_page):
 
 def test_one_small_png_per_failed_optimizer_case(records, bob_page):
     expected = plotted(records["bob"])
-    assert len(expected) == 9                       # 4 sgd_nesterov + 5 adam cases
+    assert len(expected) == 10                      # 5 sgd_nesterov + 5 adam cases (beta = gamma = 0 passes)
     images = PNG.findall(bob_page)
     assert len(images) == len(expected)
     for data in images:
@@ -142,9 +144,13 @@ def test_not_implemented_and_accepted_form_are_explained(records, bob_page):
     section = bob_page[bob_page.index('id="fn-sgd"'):]
     section = section[:section.index("</section>")]
     assert "NotImplementedError" in section and "6 cases" in section
-    nesterov = [c for c in records["bob"].cases_of("sgd_nesterov") if c.passed]
-    assert nesterov and nesterov[0].accepted
-    assert "accepted form" in bob_page and esc(nesterov[0].accepted.name) in bob_page
+    assert not [c for c in records["bob"].cases_of("sgd_nesterov") if c.passed]     # plain momentum: no form
+    assert "accepted form" not in bob_page
+    erin = records["erin"]
+    form = erin.function("sgd_nesterov").accepted
+    assert form and erin.score == erin.max_score
+    page = render(erin)
+    assert "accepted form" in page and esc(form.name) in page
 
 
 def test_timeout_and_error_in_plain_words():

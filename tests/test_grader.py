@@ -59,6 +59,7 @@ def test_catalogue_entry(graded, index):
         assert function.accepted and function.accepted.name == entry.name
     else:
         assert got[entry.function] < POINTS[entry.function]
+        assert function.mistake and function.mistake.name == entry.name       # named for the whole function
         named = [c for c in record.cases_of(entry.function) if c.mistake and c.mistake.name == entry.name]
         assert named and all(c.status == "failed" for c in named)
 

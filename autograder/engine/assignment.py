@@ -57,16 +57,34 @@ def calls(course=None):
     return [case.call(i) for i, case in enumerate(all_cases(course))]
 
 
+OWN = "own:"          # the key of a case's diagnosis run: with the student's own dependencies
+
+
+def keys(course=None):
+    """The outcome key of every call of ``plan``, by call id: the case id, or OWN + the case id."""
+    cases = all_cases(course)
+    builds = builds_on(course)
+    own = [c.id for c in cases if c.function in builds]
+    return [c.id for c in cases] + [OWN + cid for cid in own]
+
+
 @lru_cache(maxsize=None)
 def _plan(course):
-    found, held, every = [], set(), [case.call(i) for i, case in enumerate(_all_cases(course))]
+    cases = _all_cases(course)
+    builds = builds_on(course)
+    every = [case.call(i) for i, case in enumerate(cases)]
+    own_ids = {c.id: len(cases) + k for k, c in enumerate(c for c in cases if c.function in builds)}
+    found, held = [], set()
     for stage in _stages(course):
         held |= stage.needs                # a restarted child gets everything its stage may hold
-        found.append(([every[i] for i in stage.ids], reference.source_for(held, course) if stage.needs else None,
-                      list(stage.inject)))
+        calls = [every[i] for i in stage.ids]
+        calls += [dict(every[i], id=own_ids[cases[i].id], own=True) for i in stage.ids if cases[i].id in own_ids]
+        found.append((calls, reference.source_for(held, course) if stage.needs else None, list(stage.inject)))
     return tuple(found)
 
 
 def plan(course=None):
-    """[(calls, reference source or None, names to inject)] per stage."""
+    """[(calls, reference source or None, names to inject)] per stage. A function that builds on
+    others runs each case twice: scored, with the reference versions of what it builds on; and,
+    after its scored calls, for diagnosis only, with the student's own (``"own": true``)."""
     return _plan(_course_or_current(course))

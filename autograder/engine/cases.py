@@ -17,7 +17,8 @@ class Case:
     args: tuple
     kwargs: dict = field(default_factory=dict)
     probe: tuple = None           # for functions that return a schedule: evaluate it at these t
-    weight: int = 1               # its share of the function's points (0: a check that earns nothing alone)
+    weight: int = 1               # its share of the function's points
+    degenerate: bool = False      # the method reduces to something simpler here: pays only with another case
     inputs: frozenset = field(init=False)     # reference functions its arguments hand over
     dataset: str = field(init=False)          # the dataset it runs on, or None
 

@@ -78,11 +78,30 @@ def type_note(output, wanted):
     return (f"your function returned {what}; it was graded on its values, but the contract asks for {wanted}",)
 
 
+def low_precision(output):
+    """The dtypes of the output that cannot hold the contract's float64 values (float32, float16,
+    integers), as a sorted tuple."""
+    return tuple(sorted(d for d in _dtypes(output) if d in ("float32", "float16") or d.startswith(("int", "uint"))))
+
+
 def precision_note(output):
-    low = sorted(d for d in _dtypes(output) if d in ("float32", "float16") or d.startswith(("int", "uint")))
-    if not low:
-        return ""
-    return f" Your values are {', '.join(low)}: compute in float64 (np.array(..., dtype=float))."
+    low = low_precision(output)
+    return f" Your values are {', '.join(low)}: compute in float64 (np.array(..., dtype=float))." if low else ""
+
+
+def summary(output):
+    """A short text of a value, for notes (a number, a short vector, or the final point of a path)."""
+    if output.kind == "seq" and as_batches(output) is not None:
+        batches = as_batches(output)
+        return f"{len(batches)} batches" + (f", the first {_ints(batches[0])}" if batches else "")
+    values = as_array(output)
+    if values is None:
+        return f"a {output.type}"
+    if values.size == 0:
+        return f"an empty {output.type}"
+    if values.ndim == 2 and values.shape[1:] == (2,) and len(values):
+        return f"a path ending at {show(values[-1])}"
+    return show(values) if values.size <= 4 else f"an array of shape {values.shape}"
 
 
 def agree(expected, got):
@@ -120,24 +139,25 @@ def number(v):
 
 
 def show(values):
-    values = np.atleast_1d(values)
-    return "(" + ", ".join(number(v) for v in values) + ")" if values.size > 1 else number(values[0])
+    values = np.atleast_1d(values).ravel()
+    return "(" + ", ".join(number(v) for v in values) + ")" if values.size != 1 else number(values[0])
 
 
 def is_path(array):
     return array is not None and array.ndim == 2 and array.shape[1:] == (2,)
 
 
-def compare(expected, got):
-    """The Comparison of ``got`` with the reference ``expected`` (both decoded Outputs)."""
+def compare(expected, got, probe=None):
+    """The Comparison of ``got`` with the reference ``expected`` (both decoded Outputs); ``probe``:
+    the t at which a schedule was evaluated, if it is one."""
     if got.kind == "none":
-        return Comparison(False, "returned None: a missing `return`?")
+        return Comparison(False, "returned None — missing return?")
     if got.kind == "unsupported":
         return Comparison(False, f"returned {got.value}; {_wanted(expected)}")
     if expected.kind == "seq":
         return _compare_batches(as_batches(expected), got)
     if expected.kind == "probe":
-        return _compare_probe(probe_values(expected), got)
+        return _compare_probe(probe_values(expected), got, probe)
     e, g = as_array(expected), as_array(got)
     if g is None:
         return Comparison(False, f"returned a {got.type} that is not an array of numbers; {_wanted(expected)}")
@@ -211,7 +231,7 @@ def _compare_path(e, g, got):
     return Comparison(False, message + precision_note(got), **details)
 
 
-def _compare_probe(e, got):
+def _compare_probe(e, got, probe):
     g = probe_values(got)
     if g is None:
         return Comparison(False, "returned a schedule that does not return one number per step"
@@ -219,7 +239,10 @@ def _compare_probe(e, got):
     if bool(np.all(agree(e, g))):
         return Comparison(True, "matches the reference")
     index = int(np.argmax(~agree(e, g)))
-    return Comparison(False, f"first differs at t {index}: expected {number(e[index])}, got {number(g[index])}",
+    t = probe[index] if probe is not None and index < len(probe) else index
+    where = f" (asked for t in the order {', '.join(map(str, probe[:6]))}, ...: a schedule depends on t only)" \
+        if probe is not None and list(probe) != sorted(probe) else ""
+    return Comparison(False, f"first differs at t = {t}: expected {number(e[index])}, got {number(g[index])}{where}",
                       step=index, expected=float(e[index]), got=float(g[index]))
 
 

@@ -66,9 +66,10 @@ def run(todo, sink, jobs=1, tier="auto", limits=Limits(), course=None):
     pool = WorkerPool(jobs, tier, limits, course)
     warn_if_unsandboxed(pool.tier)
 
-    def judged(run, results):
+    def judged(run, results, explained):
         sink(scoring.record(run.submission.student, course.graded, lambda f: assignment.cases_of(f, course),
-                            results, run.problems, path=os.fspath(run.submission.path), sandbox=pool.tier.name))
+                            results, run.problems, explained, path=os.fspath(run.submission.path),
+                            sandbox=pool.tier.name))
 
     try:
         if todo:

@@ -66,16 +66,17 @@ class WorkerPool:
             shutil.copy(path, self.helper_dir)               # the worker's files and the pristine helper
         self.setup = setup(self.course, limits)
         self.secrets = secrets(self.course)
-        self.case_ids = [c.id for c in assignment.all_cases(self.course)]
+        self.keys = assignment.keys(self.course)               # outcome key of each call id
         plan = assignment.plan(self.course)
         if only is not None:                                 # only some cases (pytest -k)
-            wanted = {self.case_ids.index(i) for i in only}
-            plan = [([c for c in calls if c["id"] in wanted], source, inject) for calls, source, inject in plan]
+            wanted = set(only) | {assignment.OWN + i for i in only}
+            plan = [([c for c in calls if self.keys[c["id"]] in wanted], source, inject)
+                    for calls, source, inject in plan]
         self.plan = plan
         self.tier, self.first = self._first_worker(tier)
 
     def _supervisor(self, tier, slot):
-        cpu = int(self.limits.load_seconds + len(self.case_ids) * self.limits.call_seconds) + 10
+        cpu = int(self.limits.load_seconds + len(self.keys) * self.limits.call_seconds) + 10
         return Supervisor(tier, self.helper_dir, dict(self.setup, policy=tier.policy(self.helper_dir, slot, cpu)),
                           self.limits, self.secrets)
 
@@ -135,10 +136,9 @@ class WorkerPool:
     def _grade(self, supervisor, submission):
         notebooks, problems = submissions.read(submission, self.course)
         loaded, outcomes = supervisor.run(notebooks, self.plan)
-        return Run(submission, loaded, {self.case_ids[i]: o for i, o in outcomes.items()},
-                   problems + _problems(loaded))
+        return Run(submission, loaded, {self.keys[i]: o for i, o in outcomes.items()}, problems + _problems(loaded))
 
     def _failed(self, submission, message):
         message = protocol.clean_text(message)
-        outcomes = {cid: {"kind": GRADER_ERROR, "message": message} for cid in self.case_ids}
+        outcomes = {key: {"kind": GRADER_ERROR, "message": message} for key in self.keys}
         return Run(submission, None, outcomes, [Problem("grader_error", message)])

@@ -312,6 +312,23 @@ def _snapshot(args, kwargs):
     return found
 
 
+def _generators(args, kwargs):
+    """The random generators among the arguments, with their state now."""
+    found = {}
+    for key, value in list(enumerate(args)) + list(kwargs.items()):
+        if isinstance(value, np.random.Generator):
+            found[key] = (value, repr(value.bit_generator.state))
+        elif isinstance(value, np.random.RandomState):
+            found[key] = (value, repr(value.get_state(legacy=False)))
+    return found
+
+
+def _untouched(generators):
+    """The keys of the generators whose state did not change (the call never drew from them)."""
+    return [k for k, (g, state) in generators.items()
+            if repr(g.bit_generator.state if isinstance(g, np.random.Generator) else g.get_state(legacy=False)) == state]
+
+
 def _same(a, b):
     if isinstance(a, list):
         return isinstance(b, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
@@ -330,7 +347,8 @@ def _names(function, keys):
 
 def run_call(call, functions, env, seconds=None):
     """Call one function (student, reference or catalogue) on a case's inputs. Returns the
-    outcome as a message body: {"kind", "message"?, "output"?, "changed"?}. With ``seconds``, the
+    outcome as a message body: {"kind", "message"?, "output"?, "changed"?, "unused"?} (``changed``:
+    the arguments it changed in place; ``unused``: the random generators it never drew from). With ``seconds``, the
     call runs under a timer (SIGALRM; the caller restores nothing else)."""
     name = call["function"]
     function = functions.get(name)
@@ -338,7 +356,7 @@ def run_call(call, functions, env, seconds=None):
         return {"kind": MISSING, "message": "not defined"}
     args = [decode_arg(a, env) for a in call["args"]]
     kwargs = {k: decode_arg(v, env) for k, v in call.get("kwargs", {}).items()}
-    before = _snapshot(args, kwargs)
+    before, generators = _snapshot(args, kwargs), _generators(args, kwargs)
     if seconds:
         signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -357,6 +375,9 @@ def run_call(call, functions, env, seconds=None):
     changed = [k for k, copy in before.items() if not _same(copy, args[k] if isinstance(k, int) else kwargs[k])]
     if changed:
         found["changed"] = _names(function, changed)
+    unused = _untouched(generators)
+    if unused:
+        found["unused"] = _names(function, unused)
     return found
 
 
@@ -374,7 +395,8 @@ MESSAGES = {
     "exited": {"code": (int,)},
     "loaded": {"defined": (list,), "errors": (list,), "problems": (list,), "broken": (dict,)},
     "stage": {"stage": (int,)},
-    "outcome": {"call": (int,), "kind": (str,), "message": (str,), "output": (dict,), "changed": (list,)},
+    "outcome": {"call": (int,), "kind": (str,), "message": (str,), "output": (dict,), "changed": (list,),
+                "unused": (list,)},
     "done": {},
     "probe": {"escaped": (list,), "error": (str,)},
 }

@@ -51,7 +51,7 @@ LOSS = {"linear": "linear_loss", "gabor": "gabor_loss"}
 
 def _parabola_slope():
     grid = np.linspace(-2, 6, 9)
-    return [Case("parabola_slope", "x=3", "x = 3", (3.0,)),
+    return [Case("parabola_slope", "x=3.5", "x = 3.5", (3.5,)),
             Case("parabola_slope", "x=0", "x = 0 (an int)", (0,)),
             Case("parabola_slope", "array", "x = an array of 9 values from -2 to 6", (vec(*grid),))]
 
@@ -125,7 +125,7 @@ def _gradient_descent():
             ("gabor", (-1.5, 8.5), 0.2, 21), ("gabor", (3.5, 6.5), 0.1, 15), ("gabor", (0.0, 16.0), 0.3, 0)]
     return [Case("gradient_descent", f"{d}-{fmt(p)}-lr{lr:g}-{n}steps",
                  f"{WORDS[d]}, start {fmt(p)}, learning_rate = {lr:g}, {n} steps",
-                 (given(GRADIENT[d]), vec(*p), *xy(d), lr, n)) for d, p, lr, n in runs]
+                 (given(GRADIENT[d]), vec(*p), *xy(d), lr, n), degenerate=n == 0) for d, p, lr, n in runs]
 
 
 def _gradient_descent_line_search():
@@ -141,7 +141,7 @@ def _epoch_batches():
     runs = [(30, 5, "RandomState", 42), (30, 7, "default_rng", 0), (12, 1, "RandomState", 3),
             (12, 12, "default_rng", 5), (10, 4, "RandomState", 7)]
     return [Case("epoch_batches", f"n{n}-b{b}-{k}({s})", f"n = {n}, batch_size = {b}, rng = {k}({s})",
-                 (n, b, rng(k, s))) for n, b, k, s in runs]
+                 (n, b, rng(k, s)), degenerate=b == n) for n, b, k, s in runs]
 
 
 def _batch_schedule():
@@ -152,10 +152,14 @@ def _batch_schedule():
             for n, b, e, k, s in runs]
 
 
+# t out of order and repeated: a schedule is a function of t, not of how often it was asked
+PROBE = (5, 0, 5, 40, 1) + tuple(range(41)) + (17, 3, 40, 0)
+
+
 def _step_decay():
     runs = [(0.8, 0.5, 10), (1.0, 0.9, 1), (0.1, 0.1, 3), (2.0, 0.5, 7)]
-    return [Case("step_decay", f"{lr:g}-{f:g}-{e}", f"lr0 = {lr:g}, factor = {f:g}, every = {e}; t = 0 to 40",
-                 (lr, f, e), probe=tuple(range(41))) for lr, f, e in runs]
+    return [Case("step_decay", f"{lr:g}-{f:g}-{e}", f"lr0 = {lr:g}, factor = {f:g}, every = {e}; t = 5, 0, 5, 40, 1, then 0 to 40",
+                 (lr, f, e), probe=PROBE) for lr, f, e in runs]
 
 
 class Schedule:
@@ -170,7 +174,9 @@ HYPER_NAMES = {"sgd_momentum": ("learning_rate", "beta"), "sgd_nesterov": ("lear
 
 
 def _optimizer_cases(function, runs):
-    """runs: (dataset, start, (batches, words), positional hyperparameters, keyword ones)."""
+    """runs: (dataset, start, (batches, words), positional hyperparameters, keyword ones).
+    Degenerate: beta = 0 or gamma = 0 (momentum, Nesterov and Adam reduce to plainer steps), and SGD
+    on full batches (it is gradient descent)."""
     cases = []
     for dataset, start, (bs, words), hyper, kw in runs:
         names = HYPER_NAMES.get(function, ("learning_rate",))
@@ -179,8 +185,11 @@ def _optimizer_cases(function, runs):
         specs = [h.spec if isinstance(h, Schedule) else h for h in hyper]
         short = [d.replace("learning_rate = ", "lr").replace(" = ", "") for d in described]
         label = f"{dataset}-{fmt(start)}-" + "-".join(short) + f"-{len(bs)}b"
+        degenerate = (len(hyper) > 1 and hyper[1] == 0) or kw.get("beta") == 0 or kw.get("gamma") == 0 or \
+            (function == "sgd" and words.endswith("full batches"))
         cases.append(Case(function, label, f"{WORDS[dataset]}, start {fmt(start)}, {', '.join(described)}, {words}",
-                          (given(GRADIENT[dataset]), vec(*start), *xy(dataset), batches(bs), *specs), kw))
+                          (given(GRADIENT[dataset]), vec(*start), *xy(dataset), batches(bs), *specs), kw,
+                          degenerate=degenerate))
     return cases
 
 
@@ -199,7 +208,7 @@ MOMENTUM_RUNS = [
     ("gabor", (-1.5, 6.5), per_step(30, 5, 81, 42), [0.6, 0.6], {}),      # the lecture's figure
     ("linear", (1.6, -0.5), epochs(12, 5, 3, 7), [0.01, 0.9], {}),
     ("gabor", (3.5, 6.5), epochs(30, 10, 2, 8), [0.5, 0.0], {}),
-    ("gabor", (-1.5, 8.5), epochs(30, 1, 1, 9), [0.2, 0.5], {}),
+    ("gabor", (-1.5, 8.5), epochs(30, 1, 1, 9), [0.2, 0.4], {}),      # not 0.5: beta and 1 - beta would agree
     ("gabor", (0.0, 12.0), epochs(30, 6, 4, 10), [0.3, 0.95], {}),
 ]
 

@@ -219,6 +219,55 @@ def load_functions(notebook, *names):
 
 
 # ---------------------------------------------------------------------------------------------
+# The contract's types, as the grader reads them (the check cells use these)
+# ---------------------------------------------------------------------------------------------
+
+def _note(what, wanted):
+    print(f"note: your function returned {what}; it is graded on its values, but the contract asks for {wanted}")
+
+
+def trajectory(value, rows=None):
+    """What an optimiser returned, as the grader reads it: a float64 array of shape (rows, 2).
+    An array-like with the right shape and values (a list of arrays, a list of lists, a tuple) is
+    taken on its values, with a note; ``None`` and other shapes fail with the grader's words."""
+    assert value is not None, "returned None — missing return?"
+    wanted = "a float64 NumPy array of shape (T+1, 2)"
+    if not isinstance(value, np.ndarray):
+        _note(f"a {type(value).__name__}", wanted)
+    try:
+        path = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise AssertionError(f"returned something that is not an array of numbers ({error}); expected {wanted}")
+    if isinstance(value, np.ndarray) and value.dtype != np.float64:
+        print(f"note: your trajectory is {value.dtype}: compute in float64, the grader compares about 9 digits")
+    if path.ndim != 2 or path.shape[1:] != (2,) or (rows is not None and len(path) != rows):
+        shape = f"({rows}, 2)" if rows is not None else "(T+1, 2)"
+        raise AssertionError(f"returned shape {path.shape}, expected {shape}: one row per step, row 0 = phi0")
+    return path
+
+
+def index_batches(value):
+    """What a batching function returned, as the grader reads it: a list of 1-D integer index
+    arrays (lists of ints are taken on their values, with a note)."""
+    assert value is not None, "returned None — missing return?"
+    assert isinstance(value, (list, tuple, np.ndarray)), f"returned a {type(value).__name__}: expected a list of index arrays"
+    batches = [np.asarray(b) for b in value]
+    if not isinstance(value, list) or not all(isinstance(b, np.ndarray) for b in value):
+        _note(f"a {type(value).__name__} of {type(value[0]).__name__ if len(value) else 'nothing'}",
+              "a list of integer index arrays")
+    assert all(b.ndim == 1 for b in batches), "each batch is a 1-D array of indices"
+    return batches
+
+
+def unchanged(now, before, name="phi0"):
+    """The check every optimiser's check cell makes first: the function did not change its input
+    (an array, or a list of index arrays, compared with what it was before the call)."""
+    same = len(now) == len(before) and all(np.array_equal(a, b) for a, b in zip(now, before)) \
+        if name == "the batches" else np.array_equal(now, before)
+    assert same, f"changed {name} in place: work on a copy (np.array({name}, dtype=float)), never assign into an input"
+
+
+# ---------------------------------------------------------------------------------------------
 # Plots
 # ---------------------------------------------------------------------------------------------
 #

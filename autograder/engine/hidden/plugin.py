@@ -18,20 +18,34 @@ SUBMITTED = pytest.StashKey()
 
 
 class Submitted:
-    """One submission's outcomes from the sandbox, judged case by case as the tests ask."""
+    """One submission's outcomes from the sandbox, judged function by function as the tests ask
+    (a function's cases are judged together: see ``verdicts.explain``)."""
 
     def __init__(self, run, course=None):
         self.run, self.course = run, course or _course.current()
-        self.results = {}
+        self.results, self.functions = {}, {}
 
     def result(self, case):
         if case.id not in self.results:
-            run = self.run
-            self.results[case.id] = verdicts.judge(
-                case, run.outcomes.get(case.id),
-                lambda function: submissions.explain_missing(function, run.loaded, run.problems, self.course),
-                self.course)
+            self._judge(case.function)
+        if case.id not in self.results:
+            self.results[case.id] = verdicts.judge_case(case, None).result
         return self.results[case.id]
+
+    def _judge(self, function):
+        run = self.run
+        missing = lambda name: submissions.explain_missing(name, run.loaded, run.problems, self.course)  # noqa: E731
+        cases = [c for c in assignment.cases_of(function, self.course) if c.id in run.outcomes]
+        if not cases:
+            return
+        judged = [verdicts.judge_case(c, run.outcomes[c.id], missing, self.course) for c in cases]
+        own = None
+        if all(assignment.OWN + c.id in run.outcomes for c in cases) and function in assignment.builds_on(self.course):
+            own = [verdicts.judge_case(c, run.outcomes[assignment.OWN + c.id], missing, self.course) for c in cases]
+        self.functions[function] = verdicts.explain(judged, own, self.course)
+        if own is not None:
+            verdicts.own_note(judged, own, function, self.course)
+        self.results.update({j.case.id: j.result for j in judged})
 
 
 def hidden_test(function, cases):
@@ -93,7 +107,8 @@ def submission(request):
 
 class GradingSession:
     """A plugin object: runs every collected hidden test once per Run of ``runs`` and hands each
-    submission's results to ``sink(run, results)``."""
+    submission's results to ``sink(run, results, explained)`` (``explained``: function -> (mistake,
+    accepted))."""
 
     def __init__(self, runs, sink, course=None):
         self.runs, self.sink, self.course = runs, sink, course or _course.current()
@@ -116,5 +131,5 @@ class GradingSession:
                     result = verdicts.grader_error(case, f"grader error in the hidden test of {case.id}: "
                                                          f"{type(error).__name__}: {error}")
                     submitted.results[case.id] = result
-            self.sink(run, submitted.results)
+            self.sink(run, submitted.results, submitted.functions)
         return True

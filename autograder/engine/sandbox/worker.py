@@ -108,26 +108,49 @@ def child_main(sock):
     exec(compile(SETUP["test_inputs"], "<grader test inputs>", "exec"), env["inputs"])
     namespaces, functions, found = _load(job["notebooks"])
     channel.send({"event": "loaded", "defined": sorted(functions), **found})
-    timed_out = set()
+    timed_out, own = set(), {}          # own: the student's versions of what the reference replaced
     for index, stage in enumerate(job["stages"]):
         if stage["inputs"]:             # the grader sends the stage's reference code only now
             channel.send({"event": "stage", "stage": index})
             exec(compile(channel.receive()["inputs"], "<grader inputs>", "exec"), env["inputs"])
             for namespace in namespaces.values():     # builds-on: the reference in their place
-                namespace.update({name: env["inputs"][name] for name in stage["inject"]})
+                for name in stage["inject"]:
+                    own.setdefault((id(namespace), name), (namespace, namespace.get(name)))
+                    namespace[name] = env["inputs"][name]
         for call in stage["calls"]:
             if call["function"] in timed_out:
                 outcome = protocol.skipped(call["function"])
             else:
-                try:
-                    outcome = protocol.run_call(call, functions, env, limits["call_seconds"])
-                except BaseException as error:  # noqa: BLE001 - e.g. the timer fired in between
-                    kind, message = protocol.outcome_of_error(error, call["function"], limits["call_seconds"])
-                    outcome = {"kind": kind, "message": message}
+                with _own_versions(own if call.get("own") else {}):
+                    try:
+                        outcome = protocol.run_call(call, functions, env, limits["call_seconds"])
+                    except BaseException as error:  # noqa: BLE001 - e.g. the timer fired in between
+                        kind, message = protocol.outcome_of_error(error, call["function"], limits["call_seconds"])
+                        outcome = {"kind": kind, "message": message}
                 if outcome["kind"] == protocol.TIMEOUT:
                     timed_out.add(call["function"])
             channel.send({"event": "outcome", "call": call["id"], **outcome})
     channel.send({"event": "done"})
+
+
+class _own_versions:
+    """For a diagnosis call: the student's own functions back in place of the injected reference."""
+
+    def __init__(self, own):
+        self.own, self.injected = own, []
+
+    def __enter__(self):
+        for (_, name), (namespace, original) in self.own.items():
+            self.injected.append((namespace, name, namespace.get(name)))
+            if original is None:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = original
+
+    def __exit__(self, *exc):
+        for namespace, name, value in self.injected:
+            namespace[name] = value
+        return False
 
 
 def probe_main(sock, secrets):

@@ -103,3 +103,11 @@ def step_decay_precedence(lr0, factor, every):
     def schedule(t):
         return lr0 * factor ** t // every
     return schedule
+
+
+@mistake("epoch_batches", "rng.choice(n, n, replace=False) instead of rng.permutation(n)",
+         "Sampling without replacement is right, but the contract is rng.permutation(n): a Generator's "
+         "choice draws a different order from the same seed.")
+def epoch_batches_choice(n, batch_size, rng):
+    order = rng.choice(n, n, replace=False)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]

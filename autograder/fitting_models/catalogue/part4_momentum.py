@@ -107,3 +107,32 @@ def nesterov_no_damping(grad, phi0, x, y, batches, learning_rate, beta):
         phi = phi - learning_rate * m
         path.append(phi)
     return np.array(path)
+
+
+@mistake("sgd_nesterov", "PyTorch-style Nesterov (steps with beta m + (1 - beta) g; returns the look-ahead points)",
+         "That is PyTorch's reformulation, whose phi is the look-ahead point. Here take the gradient AT the "
+         "look-ahead point phi - learning_rate * m, then step phi <- phi - learning_rate * m.")
+def nesterov_pytorch(grad, phi0, x, y, batches, learning_rate, beta):
+    phi = np.array(phi0, dtype=float)
+    m = np.zeros_like(phi)
+    path = [phi.copy()]
+    for batch in batches:
+        g = grad(phi, x[batch], y[batch])
+        m = beta * m + (1 - beta) * g
+        phi = phi - learning_rate * (beta * m + (1 - beta) * g)
+        path.append(phi)
+    return np.array(path)
+
+
+@mistake("sgd_nesterov", "Sutskever's Nesterov without (1 - beta)",
+         "Sutskever's v <- beta v - alpha grad(phi + beta v) has no (1 - beta): here "
+         "m <- beta m + (1 - beta) grad(phi - learning_rate m), phi <- phi - learning_rate m.")
+def nesterov_sutskever_undamped(grad, phi0, x, y, batches, learning_rate, beta):
+    phi = np.array(phi0, dtype=float)
+    v = np.zeros_like(phi)
+    path = [phi.copy()]
+    for batch in batches:
+        v = beta * v - learning_rate * grad(phi + beta * v, x[batch], y[batch])
+        phi = phi + v
+        path.append(phi)
+    return np.array(path)
