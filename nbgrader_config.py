@@ -1,5 +1,12 @@
-"""nbgrader configuration: the repository root is the course directory."""
+"""nbgrader configuration of the course: the repository root is the course directory.
+
+Production defaults (the demo adds its own overrides in its temporary course): nbgrader's shared
+exchange, submissions under another user's id reported (``check_owner``, nbgrader's default),
+nbgrader's own autograde and feedback commands (and the formgrader's buttons) done by this grader.
+"""
 import os
+
+from autograder.cycle.lms import CANVAS
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
@@ -11,16 +18,35 @@ c.CourseDirectory.release_directory = "assignments"      # generate_assignment w
 c.CourseDirectory.solution_directory = "solutions"       # generate_solution writes executed solutions here
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".pytest_cache"]
 
-# The exchange (release, submit, collect, feedback) is a project-local folder by default: no root,
-# no system paths. Point FITTING_EXCHANGE elsewhere for a shared JupyterHub exchange.
-c.Exchange.root = os.environ.get("FITTING_EXCHANGE", os.path.join(here, "exchange"))
-c.ExchangeCollect.check_owner = False     # simulated students share one unix user
+# The exchange (release, fetch, submit, collect, feedback): nbgrader's standard shared folder, as on
+# JupyterHub; an administrator creates it once (README, "JupyterHub"). Students' own
+# nbgrader_config.py names the same folder and the course id.
+c.Exchange.root = "/srv/nbgrader/exchange"
 
-# Each hidden test cell grades one function on all its cases (well under a second).
+# `nbgrader autograde` and the formgrader's Autograde button: this project's sandboxed grader takes
+# the place of a kernel (same scores as `python -m autograder grade --gradebook`, nothing of the
+# student's runs outside the sandbox, crashed or hanging submissions graded, comments kept).
+c.Autograde.autograde_preprocessors = [
+    "autograder.exporters.nbgrader_plugins.SandboxedGrade",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "autograder.exporters.nbgrader_plugins.GraderComments",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# `nbgrader generate_feedback` and the Generate Feedback button: this project's feedback page.
+c.GenerateFeedback.exporter_class = "autograder.exporters.nbgrader_plugins.FeedbackExporter"
+
+# `nbgrader zip_collect` of an LMS download: Canvas file names, Canvas ids mapped to the course's ids
+# by lms_students.csv (Canvas's gradebook export, or columns lms_id,student_id). Moodle and
+# Blackboard: use autograder.cycle.lms.MOODLE or BLACKBOARD as the pattern (README, "LMS").
+c.ZipCollectApp.collector_plugin = "autograder.cycle.lms.LmsCollector"
+c.LmsCollector.named_regexp = CANVAS
+c.LmsCollector.student_ids = os.path.join(here, "lms_students.csv")
+
+# Kernels still run the notebooks in `python -m autograder build` (generate_solution), and under
+# nbgrader autograde if the preprocessors above are reset to nbgrader's (then each hidden-test cell
+# grades its function in the kernel, well under a second).
 c.Execute.timeout = 120
 c.Execute.record_timing = False          # no timestamps in executed solutions: rebuilds stay quiet in git
-# Short tracebacks, no history file, and nbgrader's own feedback without the hidden tests' source
-# (nbgrader issue #917); the grader's HTML pages are the richer feedback.
+# Short tracebacks and no history file in kernels.
 c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal", "--HistoryManager.hist_file=:memory:"]
-c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests",
-                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]

@@ -60,10 +60,11 @@ def _pytest(args):
 
 def _feedback(args):
     from .engine.grading import records
-    from .exporters.feedback import write_reports
+    from .exporters.feedback.release import release
     started = time.perf_counter()
-    paths = write_reports(records(args.results), args.out, jobs=args.jobs)
-    print(f"wrote {len(paths)} feedback page(s) to {args.out}/ in {time.perf_counter() - started:.1f} s")
+    found = release(records(args.results), flat=args.out, jobs=args.jobs)
+    print(f"wrote {len(found)} feedback page(s) in {time.perf_counter() - started:.1f} s: feedback/<student>/<assignment>/ "
+          f"(nbgrader release_feedback releases them) and {args.out}/<student>.html (for an LMS)")
     return 0
 
 
@@ -109,9 +110,9 @@ def parser():
                    help="the sandbox tier (default auto)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="pytest's own options")
     p.set_defaults(run=_pytest)
-    p = sub.add_parser("feedback", help="one HTML feedback page per student, from a results file")
+    p = sub.add_parser("feedback", help="one HTML feedback page per student, where nbgrader release_feedback finds it")
     p.add_argument("--results", default="grading/results.json", help="results of `grade` (default grading/results.json)")
-    p.add_argument("--out", default="grading/feedback", help="folder for the pages (default grading/feedback)")
+    p.add_argument("--out", default="grading/feedback", help="also a flat folder of the pages (default grading/feedback)")
     p.add_argument("--jobs", type=int, default=1, help="pages rendered in parallel")
     p.set_defaults(run=_feedback)
     p = sub.add_parser("build", help="regenerate assignments/ and solutions/ from source/ with nbgrader")

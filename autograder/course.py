@@ -117,9 +117,12 @@ def at(root):
 
 def current():
     """The course of this process: FITTING_COURSE_ROOT, else the current directory (or the root
-    its nbgrader_config.py names)."""
+    its nbgrader_config.py names), else the nearest folder above it that holds the source (a
+    notebook's kernel runs in ``autograded/<student>/<assignment>/`` or ``solutions/<assignment>/``)."""
     root = os.environ.get("FITTING_COURSE_ROOT")
     if not root:
         here = Path.cwd()
         root = (_configured_root(str(here)) if (here / "nbgrader_config.py").is_file() else None) or here
+        if not (Path(root) / "source" / ASSIGNMENT).is_dir():
+            root = next((p for p in Path(root).resolve().parents if (p / "source" / ASSIGNMENT).is_dir()), root)
     return at(str(root))

@@ -16,7 +16,7 @@ import warnings
 
 from . import course as _course
 from .engine import assignment, protocol, reference, scoring, verdicts
-from .engine.results import format_points, points_word
+from .exporters.text import function_report
 
 
 def _outcome(case, functions, env, seconds):
@@ -58,10 +58,5 @@ def grade(name, namespace, seconds=3.0):
     explained = verdicts.explain(judged, None, course)
     results = {j.case.id: j.result for j in judged}
     function = scoring.function_result(graded, cases, [results[c.id] for c in cases], explained)
-    print(f"{name}: {function.passed}/{function.cases} hidden cases passed, "
-          f"{format_points(function.score)} of {format_points(function.max_score)} {points_word(function.max_score)}")
-    for case in cases:
-        result = results[case.id]
-        if not result.passed or result.accepted:
-            print(f"  {'✓' if result.passed else '✗'} {case.about}: {result.status}, {result.message}")
+    print(function_report(function, [results[c.id] for c in cases]))
     return float(function.score)

@@ -48,16 +48,19 @@ TIMINGS = {}
 
 
 # ------------------------------------------------------------------ expectations
-def cases_passed(function, entry_name):
-    """How many of the function's cases the catalogue entry gets right (its output = the reference's)."""
+def entry_points(function, entry_name, points):
+    """The points of a catalogue entry: each case its equal share when the entry's output equals the
+    reference's, degenerate cases only when a non-degenerate one passes too (README, "points")."""
     entry = _entry(function, entry_name)
+    cases = cases_of(function)
     if entry.accepted:
-        return len(cases_of(function))
-    passed = 0
-    for case in cases_of(function):
+        return points
+    right = []
+    for case in cases:
         mine = next(out for e, out in verdicts.catalogue_outputs(case) if e is entry)
-        passed += mine is not None and compare.same(verdicts.reference_output(case), mine)
-    return passed
+        right.append(mine is not None and compare.same(verdicts.reference_output(case), mine))
+    earned = any(r and not c.degenerate for r, c in zip(right, cases))
+    return round(points * sum(1 for r, c in zip(right, cases) if r and (earned or not c.degenerate)) / len(cases), 4)
 
 
 def expected_functions(student):
@@ -70,7 +73,7 @@ def expected_functions(student):
         elif kind is None:
             found[g.name] = g.points
         else:
-            found[g.name] = round(g.points * cases_passed(g.name, kind) / len(cases_of(g.name)), 4)
+            found[g.name] = entry_points(g.name, kind, g.points)
     return found
 
 
@@ -169,8 +172,8 @@ def test_feedback_pages_are_released_and_fetched(demo):
     result, _ = demo
     assert sorted(result.feedback) == sorted(STUDENTS)
     exchange = result.root / "exchange" / "fitting-models" / "feedback"
-    online = [s for s in CLASS if s.lms is None]
-    assert len(list(exchange.glob("*.html"))) == len(online) * len(course.notebooks)
+    submitted = sum(len(list((result.root / "submitted" / s.id / "fitting_models").glob("*.ipynb"))) for s in CLASS)
+    assert len(list(exchange.glob("*.html"))) == submitted          # every student's, LMS students' too
     for s in CLASS:
         page = (result.root / "reports" / f"{s.id}.html").read_bytes()
         delivered = sorted(result.feedback[s.id].glob("*.html"))
@@ -180,8 +183,8 @@ def test_feedback_pages_are_released_and_fetched(demo):
         if s.lms is None:                       # fetched through the exchange, one per notebook
             fetched = result.fetched_feedback[s.id]
             assert len(fetched) == len(course.notebooks) and all(p.read_bytes() == page for p in fetched)
-        else:                                   # LMS students: no submission secret, not released
-            assert s.id not in result.fetched_feedback
+        else:                                   # LMS students: released too, but they fetch nothing
+            assert s.id not in result.fetched_feedback                  # (their page goes through the LMS)
 
 
 def test_gradescope_results_match(demo):
@@ -315,6 +318,12 @@ def test_the_leak_checks_can_fail(demo):
 
 
 # ------------------------------------------------------------------ nbgrader autograde
+# nbgrader's own autograde preprocessors: the hidden-test cells run in a kernel (autograder.incell),
+# instead of the course's sandboxed grader (nbgrader_config.py)
+KERNEL = [f"--Autograde.autograde_preprocessors=nbgrader.preprocessors.{name}" for name in
+          ("Execute", "IgnorePattern", "SaveAutoGrades", "AssignLatePenalties", "CheckCellMetadata")]
+
+
 def _fresh_gradebook_copy(root, name):
     """A copy of the demo's gradebook (assignment, cells, students, due date) without submissions."""
     from nbgrader.api import Gradebook
@@ -327,10 +336,11 @@ def _fresh_gradebook_copy(root, name):
 
 
 def test_nbgrader_autograde_agrees_with_our_grader(demo):
-    """Both halves of the class in parallel (2 cores), each against its own gradebook copy."""
+    """nbgrader autograde with nbgrader's own preprocessors (hidden-test cells run in kernels): both
+    halves of the class in parallel (2 cores), each against its own gradebook copy."""
     result, _ = demo
     root = result.root
-    course_ = Course(root, root / "exchange")
+    course_ = Course(root)
     halves = [sorted(STUDENTS)[0::2], sorted(STUDENTS)[1::2]]
     feedback_for = {0: "cai", 1: "ben"}
     assert feedback_for[0] in halves[0] and feedback_for[1] in halves[1]
@@ -338,10 +348,10 @@ def test_nbgrader_autograde_agrees_with_our_grader(demo):
 
     def autograde(i):
         others = [s for s in STUDENTS if s not in halves[i]]
-        common = [f"--CourseDirectory.db_url={db_urls[i]}"]
+        common = [f"--CourseDirectory.db_url={db_urls[i]}", f"--CourseDirectory.autograded_directory=kernel-{i}"]
         codes[i] = course_.run(
             course_.autograde(*common, f"--CourseDirectory.student_id_exclude={','.join(others)}",
-                              "--Execute.timeout=10"),
+                              "--Execute.timeout=10", *KERNEL),
             course_.generate_feedback(*common, f"--student={feedback_for[i]}",
                                       "--CourseDirectory.feedback_directory=nbgrader_feedback"),
             check=False, keep_going=True, label=f"autograde-{i}")
@@ -389,3 +399,32 @@ def test_nbgrader_autograde_agrees_with_our_grader(demo):
             text = page.read_text()
             assert_no_solution_or_hidden_test(text, f"nbgrader feedback {page}", submitted_text(root, student))
             assert_only_first_divergent_step(text, records[student], f"nbgrader feedback {page}")
+
+
+def test_nbgrader_autograde_with_the_course_config_is_this_grader(demo):
+    """The formgrader's Autograde button (nbgrader autograde with the course's nbgrader_config.py):
+    the sandboxed grader instead of kernels, so the same scores and comments for the whole class,
+    the crashed and the hanging student included, in seconds."""
+    result, _ = demo
+    root = result.root
+    course_ = Course(root)
+    url = _fresh_gradebook_copy(root, "nbgrader-sandboxed.db")
+    started = time.perf_counter()
+    codes = course_.run(course_.autograde(f"--CourseDirectory.db_url={url}", "--CourseDirectory.autograded_directory=button",
+                                          "--force"), check=False, keep_going=True, label="autograde-button")
+    TIMINGS["nbgrader autograde, the course's config (no kernels)"] = time.perf_counter() - started
+    theirs, ours = gradebook.scores(root, db_url=url), gradebook.scores(root)
+    for student in STUDENTS:
+        # jo's 4_momentum is not JSON: nbgrader cannot read it and stops there (before 5_adam);
+        # `grade --gradebook` grades it (test_formgrader_can_open_every_submission)
+        broken = NBGRADER_CANNOT_FINISH["jo"] if student == "jo" else set()
+        for function, score in theirs[student]["functions"].items():
+            if course.graded_by_name[function].notebook in broken:
+                assert score is None, (student, function)
+            else:
+                assert score == pytest.approx(ours[student]["functions"][function], abs=1e-6), (student, function)
+    assert codes == [1]                                                    # jo's notebook, as nbgrader reports it
+    from nbgrader.api import Gradebook
+    with Gradebook(url, "fitting-models") as gb:
+        comment = gb.find_comment("adam", "5_adam", "fitting_models", "cai").auto_comment
+    assert comment.startswith("Autograder: ") and "no bias correction" in comment

@@ -1,6 +1,6 @@
 """The instructor's cycle through the real nbgrader commands, with simulated students on one machine.
 
-    course = Course(root)                                  # a course directory (nbgrader_config.py at its root)
+    course = Course(root)                                  # a course directory (its nbgrader_config.py names the exchange)
     course.run(course.generate_assignment(), course.import_students(csv_path),
                course.add_assignment(duedate), course.release())
     ada = course.student("ada")                            # a simulated student: own folder, config, cache
@@ -8,7 +8,7 @@
     ...                                                    # the student works in ada.folder
     course.run(ada.submit(), course.collect())             # -> <root>/submitted/ada/fitting_models/
     course.run(course.zip_collect(REGEXP))                 # LMS downloads -> submitted/ too
-    course.run(course.release_feedback(exclude=...), ada.fetch_feedback(), course.export(csv_path))
+    course.run(course.release_feedback(), ada.fetch_feedback(), course.export(csv_path))
 
 Each step method returns a ``Command`` (nbgrader's argv + the folder it runs in); ``run`` executes
 them. ``run(..., batch=True)`` (default) runs the commands one after another in ONE Python process
@@ -22,10 +22,10 @@ id and exchange root, as a JupyterHub would provide); their commands run there, 
 and ``fetch_feedback`` would copy everybody's feedback).
 
 Quirks handled here (see the project's nbgrader notes): ``zip_collect`` needs
-``FileNameCollectorPlugin.named_regexp`` and ISO timestamps (``LMS_REGEXP`` uses the basic ISO form
-``20261205T030000Z``, no colons in file names); it writes no ``submission_secret.txt``, so
-``release_feedback`` would die at the first such student: ``deliver_feedback`` reports those
-students and ``release_feedback(exclude=...)`` skips them (their feedback goes through the LMS).
+a collector pattern (the course's ``LmsCollector``, ``autograder.cycle.lms``: ``lms_archive`` writes
+a Blackboard-style download, with times, and the usernames' mapping file); it writes no
+``submission_secret.txt``, so ``release_feedback`` would die at the first such student:
+``autograder.exporters.feedback.release`` writes one.
 """
 import json
 import os
@@ -44,10 +44,6 @@ from .. import course as _course
 ASSIGNMENT = _course.ASSIGNMENT
 
 # LMS download names: <assignment>_<student>_<ISO basic UTC timestamp>_<notebook>.ipynb
-LMS_REGEXP = (r".*/" + re.escape(ASSIGNMENT) +
-              r"_(?P<student_id>[A-Za-z0-9]+)_(?P<timestamp>\d{8}T\d{6}Z)_(?P<file_id>[^/]+\.ipynb)$")
-
-
 @dataclass(frozen=True)
 class Command:
     """One nbgrader command line (without the leading ``nbgrader``) and the folder it runs in."""
@@ -65,17 +61,17 @@ class CommandFailed(RuntimeError):
 class Course:
     """A course directory driven through nbgrader. ``root`` holds ``nbgrader_config.py``."""
 
-    def __init__(self, root=None, exchange=None, assignment=ASSIGNMENT):
+    def __init__(self, root=None, assignment=ASSIGNMENT):
         self.root = Path(root or _course.current().root).resolve()
-        self.exchange = Path(exchange or os.environ.get("FITTING_EXCHANGE") or self.root / "exchange").resolve()
         self.assignment = assignment
-        self.course_id = _read_course_id(self.root)
+        self.course_id, exchange = _read_config(self.root)
+        self.exchange = Path(exchange).resolve()
         self.logs = self.root / "logs"
         self._log_count = 0
 
     # ------------------------------------------------------------------ running
     def env(self):
-        env = dict(os.environ, FITTING_COURSE_ROOT=str(self.root), FITTING_EXCHANGE=str(self.exchange))
+        env = dict(os.environ, FITTING_COURSE_ROOT=str(self.root))
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")  # nbgrader runs alembic
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
@@ -148,10 +144,13 @@ class Course:
     def collect(self, update=False):
         return self.command("collect", self.assignment, *(["--update"] if update else []))
 
-    def zip_collect(self, named_regexp=LMS_REGEXP):
-        """Collect LMS downloads placed in ``downloaded/<assignment>/archive/`` (see ``lms_archive``)."""
+    def zip_collect(self, named_regexp=None, student_ids=None):
+        """Collect LMS downloads placed in ``downloaded/<assignment>/archive/`` with the course's
+        collector (``lms_archive`` writes a Blackboard download and its mapping file)."""
+        from .lms import BLACKBOARD
         return self.command("zip_collect", self.assignment, "--force",
-                            f"--FileNameCollectorPlugin.named_regexp={named_regexp}")
+                            f"--LmsCollector.named_regexp={named_regexp or BLACKBOARD}",
+                            f"--LmsCollector.student_ids={student_ids or self.archive().parent / 'lms_students.csv'}")
 
     def autograde(self, *extra):
         return self.command("autograde", self.assignment, *extra)
@@ -181,35 +180,20 @@ class Course:
         return Student(self, student_id, home)
 
     def lms_archive(self, name, submissions):
-        """Write an LMS download ``<name>.zip`` into the zip_collect archive folder.
+        """Write a Blackboard-style download ``<name>.zip`` into the zip_collect archive folder
+        (``<assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file>``, times in UTC) and the
+        mapping of LMS usernames (``<id>.lms``) to the course's ids, as an instructor exports it.
         ``submissions``: {student: (timestamp as an aware datetime, folder of notebooks)}."""
         self.archive().mkdir(parents=True, exist_ok=True)
         path = self.archive() / f"{name}.zip"
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
             for student, (when, folder) in sorted(submissions.items()):
-                stamp = when.astimezone(_utc()).strftime("%Y%m%dT%H%M%SZ")
+                stamp = when.astimezone(_utc()).strftime("%Y-%m-%d-%H-%M-%S")
                 for nb in sorted(Path(folder).glob("*.ipynb")):
-                    zf.write(nb, f"{self.assignment}_{student}_{stamp}_{nb.name}")
+                    zf.write(nb, f"{self.assignment}_{student}.lms_attempt_{stamp}_{nb.name}")
+        with open(self.archive().parent / "lms_students.csv", "w", encoding="utf-8") as f:
+            f.write("lms_id,student_id\n" + "".join(f"{s}.lms,{s}\n" for s in sorted(submissions)))
         return path
-
-    def deliver_feedback(self, pages):
-        """Put each student's page where ``release_feedback`` looks: one copy per submitted notebook
-        (nbgrader pairs feedback with notebooks: ``feedback/<id>/<assignment>/<notebook>.html``),
-        with the submission's ``timestamp.txt`` and ``submission_secret.txt``.
-        ``pages``: {student: path of an HTML page}. Returns the students who have no submission secret
-        (collected with zip_collect): pass them to ``release_feedback(exclude=...)``."""
-        no_secret = []
-        for student, page in sorted(pages.items()):
-            submitted, dest = self.submitted(student), self.feedback(student)
-            dest.mkdir(parents=True, exist_ok=True)
-            for notebook in sorted(submitted.glob("*.ipynb")):
-                shutil.copyfile(page, dest / f"{notebook.stem}.html")
-            for name in ("timestamp.txt", "submission_secret.txt"):
-                if (submitted / name).exists():
-                    shutil.copyfile(submitted / name, dest / name)
-            if not (submitted / "submission_secret.txt").exists():
-                no_secret.append(student)
-        return no_secret
 
 
 class Student:
@@ -259,15 +243,14 @@ def _tail(text, lines=40):
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def _read_course_id(root):
-    """The course id set in the course's nbgrader_config.py (nbgrader's default otherwise)."""
+def _read_config(root):
+    """(course id, exchange root) as the course's nbgrader_config.py sets them (nbgrader's defaults
+    otherwise)."""
+    from traitlets.config.loader import PyFileConfigLoader
     path = Path(root) / "nbgrader_config.py"
-    if path.exists():
-        from traitlets.config.loader import PyFileConfigLoader
-        config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
-        if "course_id" in config.get("CourseDirectory", {}):
-            return config.CourseDirectory.course_id
-    return "default_course"
+    config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config() if path.exists() else {}
+    course_id = config.get("CourseDirectory", {}).get("course_id", "default_course")
+    return course_id, config.get("Exchange", {}).get("root", "/srv/nbgrader/exchange")
 
 
 # ---------------------------------------------------------------- batch driver

@@ -16,9 +16,9 @@ The class (``CLASS``) covers: full marks, partial credit, catalogued mistakes, a
 stubs, a crash (``os._exit(1)``), a hang (an infinite loop), a broken notebook (invalid JSON), a
 late submission (through the LMS, after the due date) and an on-time LMS submission.
 
-The demo's course configuration is the repository's plus ``DEMO_CONFIG``: nbgrader's built-in
-late penalty "zero" (a late submission scores 0; the default "none" would show no penalty) and
-nbgrader feedback without hidden-test source (used only if someone runs ``generate_feedback``).
+The demo's course configuration is the repository's plus ``DEMO_CONFIG``: an exchange inside the
+demo course, ``check_owner`` off (the simulated students share one unix user) and nbgrader's
+built-in late penalty "zero" (a late submission scores 0; the default "none" would show none).
 """
 import ast
 import contextlib
@@ -40,10 +40,9 @@ STUB, CRASH, HANG = "stub (left unimplemented)", "crash (os._exit(1))", "hang (i
 
 DEMO_CONFIG = '''
 # --- added by autograder.demo (the demo course only) ---
+c.Exchange.root = {exchange!r}                  # a folder of the demo course: no root, no system paths
+c.ExchangeCollect.check_owner = False             # the simulated students share one unix user
 c.LateSubmissionPlugin.penalty_method = "zero"    # nbgrader's built-in penalty: a late submission scores 0
-# nbgrader's own feedback (generate_feedback) without the hidden tests' source (nbgrader issue #917)
-c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests",
-                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 '''
 
 
@@ -175,15 +174,9 @@ def copy_course(root):
     for name in ("source", "assignments", "solutions"):
         shutil.copytree(here / name, root / name, ignore=ignore)
     config = (here / "nbgrader_config.py").read_text(encoding="utf-8")
-    (root / "nbgrader_config.py").write_text(config + DEMO_CONFIG, encoding="utf-8")
+    (root / "nbgrader_config.py").write_text(config + DEMO_CONFIG.format(exchange=str(root / "exchange")),
+                                             encoding="utf-8")
     return root
-
-
-def write_feedback_pages(records, outdir, jobs=1, late=None):
-    """Our per-student HTML pages, {student: page}."""
-    from ..exporters.feedback import write_reports
-    paths = write_reports(records, Path(outdir), jobs=jobs, late=late)      # in the records' order
-    return {r.student: Path(p) for r, p in zip(records, paths)}
 
 
 def run_demo(workdir=None, jobs=2, say=print):
@@ -207,10 +200,9 @@ def run_demo(workdir=None, jobs=2, say=print):
     if root.exists() and any(root.iterdir()):
         raise FileExistsError(f"{root} is not empty: give the demo a new or empty folder")
     root.mkdir(parents=True, exist_ok=True)
-    exchange = root / "exchange"
     copy_course(root)
-    with _env(FITTING_EXCHANGE=exchange, FITTING_COURSE_ROOT=root):
-        course = commands.Course(root, exchange)
+    with _env(FITTING_COURSE_ROOT=root):
+        course = commands.Course(root)
         due = (datetime.now(timezone.utc) + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
         students_csv = root / "students.csv"
         with open(students_csv, "w", newline="", encoding="utf-8") as f:
@@ -253,15 +245,17 @@ def run_demo(workdir=None, jobs=2, say=print):
                       f"(jobs={jobs}, sandbox: {tier.name})")
 
         scores = gradebook.record(records, root)
-        step("gradebook", f"scores recorded in {root / 'gradebook.db'} (one transaction, late penalties applied)")
+        step("gradebook", f"scores recorded in {root / 'gradebook.db'} (one transaction, late penalties applied), "
+                          "autograded/ written for the formgrader")
 
-        pages = write_feedback_pages(records, root / "reports", jobs=jobs)
-        no_secret = course.deliver_feedback(pages)
+        from ..exporters.feedback.release import release
+        pages = release(records, root, flat=root / "reports", jobs=jobs)
+        lms_students = sorted(lms)
         results = gradescope.write_all(records, root / "gradescope")
         step("feedback", f"{len(pages)} feedback pages, {len(results)} Gradescope results.json")
 
         grades_csv = root / "grades.csv"
-        course.run(course.export(grades_csv), course.release_feedback(exclude=no_secret),
+        course.run(course.export(grades_csv), course.release_feedback(),
                    *(accounts[s].fetch_feedback() for s in sorted(pages) if s in accounts), label="export-feedback")
         fetched = {s: accounts[s].feedback_files() for s in sorted(pages) if s in accounts}
         step("export", "nbgrader export, release_feedback, fetch_feedback")
@@ -274,7 +268,7 @@ def run_demo(workdir=None, jobs=2, say=print):
     say(f"gradebook:   {root / 'gradebook.db'}" + (f"  (late penalties: {'; '.join(late)})" if late else ""))
     say(f"grades CSV:  {grades_csv}  (nbgrader export)")
     say(f"feedback:    {root / 'feedback'}/<student>/{_course.ASSIGNMENT}/  (released; students fetched "
-        f"theirs into students/<id>/{_course.ASSIGNMENT}/feedback/; LMS students {', '.join(no_secret) or '-'} "
+        f"theirs into students/<id>/{_course.ASSIGNMENT}/feedback/; LMS students {', '.join(lms_students) or '-'} "
         f"get theirs through the LMS)")
     say(f"Gradescope:  {root / 'gradescope'}/<student>/results.json")
     say(f"nbgrader logs: {root / 'logs'}")
@@ -282,7 +276,7 @@ def run_demo(workdir=None, jobs=2, say=print):
     say(f"grading took {grading_seconds:.1f} s for {len(records)} submissions; the whole demo {total:.1f} s")
     seconds["grading"] = round(grading_seconds, 2)
     seconds["total"] = round(total, 2)
-    return DemoResult(root, records, scores, grades_csv, {s: course.feedback(s) for s in pages},
+    return DemoResult(root, records, scores, grades_csv, pages,
                       fetched, results, due.replace(tzinfo=None), seconds)
 
 

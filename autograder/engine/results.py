@@ -71,7 +71,8 @@ class FunctionResult:
 class Problem:
     kind: str
     message: str
-    notebook: str = None
+    notebook: str = None          # the notebook it is about
+    file: str = None              # the file as handed in, when another name (kind "renamed")
 
 
 @dataclass

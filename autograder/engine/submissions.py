@@ -138,7 +138,7 @@ def read(submission, course=None):
                 continue
             if name != notebook:
                 problems.append(Problem("renamed", f"{notebook} was handed in as {name!r}: graded as {notebook}",
-                                        notebook))
+                                        notebook, name))
             notebooks.append({"name": notebook, "text": data.decode("utf-8", errors="replace")})
     finally:
         os.close(folder_fd)

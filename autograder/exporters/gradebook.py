@@ -104,9 +104,12 @@ def _comment(rec, function):
     return text[:1000]
 
 
-def record(records, root=None, assignment=_course.ASSIGNMENT, config=None):
-    """Write the records' scores into the course's gradebook, in one transaction.
-    Returns, per student, what the gradebook now says (see ``scores``)."""
+def record(records, root=None, assignment=_course.ASSIGNMENT, config=None, notebooks=True, force=False):
+    """Write the records' scores into the course's gradebook, in one transaction, and (with
+    ``notebooks``) their ``autograded/`` copies for the formgrader. Only records that changed since
+    they were last recorded are written (``force``: all): a regrade never re-flags what a TA has
+    graded unless the submission or the checks changed. Two graders never write at once (a lock
+    next to the gradebook). Returns, per student, what the gradebook now says (see ``scores``)."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.preprocessors import AssignLatePenalties
 
@@ -118,21 +121,56 @@ def record(records, root=None, assignment=_course.ASSIGNMENT, config=None):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     late = AssignLatePenalties(config=config)
     late.init_plugin()
-
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
-        try:
-            gb.find_assignment(assignment)
-        except MissingEntry:
-            raise LookupError(f"the gradebook {coursedir.db_url} has no assignment {assignment!r}: "
-                              f"run `nbgrader generate_assignment {assignment}` first") from None
-        _validate(gb, records, assignment)
-        with _one_transaction(gb), warnings.catch_warnings():
-            # nbgrader's add_submission builds rows before adding them to the session; SQLAlchemy warns
-            # ("not in session") and nbgrader autograde shows the same warnings: harmless.
-            warnings.filterwarnings("ignore", message=".*not in session.*")
-            for rec in records:
-                _record_one(gb, coursedir, late, rec, assignment)
+    with _locked(coursedir.db_url) as state:
+        with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+            try:
+                gb.find_assignment(assignment)
+            except MissingEntry:
+                raise LookupError(f"the gradebook {coursedir.db_url} has no assignment {assignment!r}: "
+                                  f"run `nbgrader generate_assignment {assignment}` first") from None
+            _validate(gb, records, assignment)
+            recorded = {s.student.id for s in gb.assignment_submissions(assignment)}
+            todo = [r for r in records if force or r.student not in recorded or
+                    state.get(r.student) != _stamp(r)]
+            with _one_transaction(gb), warnings.catch_warnings():
+                # nbgrader's add_submission builds rows before adding them to the session; SQLAlchemy warns
+                # ("not in session") and nbgrader autograde shows the same warnings: harmless.
+                warnings.filterwarnings("ignore", message=".*not in session.*")
+                for rec in todo:
+                    _record_one(gb, coursedir, late, rec, assignment)
+            if notebooks:
+                from . import autograded
+                for rec in todo:
+                    autograded.write(rec, coursedir, gb)
+        state.update({r.student: _stamp(r) for r in todo})
     return scores(root, assignment, config=config, students=[r.student for r in records])
+
+
+def _stamp(record):
+    """What a record was graded from: the submission's files and the checks."""
+    return f"{record.fingerprint}:{record.checks_version}:{float(record.score)}"
+
+
+@contextlib.contextmanager
+def _locked(db_url):
+    """An exclusive lock beside a file gradebook, and its state file (which records were written),
+    saved when the block ends without error."""
+    import fcntl
+    import json
+    path = Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
+    if path is None:
+        yield {}
+        return
+    with open(path.with_name(path.name + ".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state_path = path.with_name(path.name + ".recorded.json")
+        try:
+            state = json.loads(state_path.read_text()) if state_path.exists() else {}
+        except ValueError:
+            state = {}
+        yield state
+        from ..engine.files import write_atomic
+        write_atomic(state_path, json.dumps(state, indent=0, sort_keys=True))
 
 
 def _validate(gb, records, assignment):

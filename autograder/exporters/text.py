@@ -2,7 +2,7 @@
 import sys
 import time
 
-from ..engine.results import format_points
+from ..engine.results import format_points, points_word
 
 MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "timeout": "⏱", "not implemented": "·"}
 
@@ -37,6 +37,23 @@ def student_table(record):
         why = f"  {first.status}: {first.message}" if first else ""
         lines.append(f"  {MARKS.get(f.status, '?')} {f.function:<{width}} {format_points(f.score):>6}/"
                      f"{format_points(f.max_score):<6} ({f.passed}/{f.cases} cases){why[:160]}")
+    return "\n".join(lines)
+
+
+def function_report(function, cases):
+    """What a function's hidden-test cell prints (in the notebook under nbgrader autograde, and in
+    the autograded copy the formgrader shows): the score, then each case not passed or passed as
+    an accepted form."""
+    lines = [f"{function.function}: {function.passed}/{function.cases} hidden cases passed, "
+             f"{format_points(function.score)} of {format_points(function.max_score)} "
+             f"{points_word(function.max_score)}"]
+    named = function.mistake or function.accepted
+    if named:
+        lines.append(f"  {'accepted form' if function.accepted else 'known mistake'}: {named.name}")
+    for case in cases:
+        if not case.passed or case.accepted:
+            lines.append(f"  {'✓' if case.passed else '✗'} {case.about}: {case.status}, {case.message}")
+    lines += [f"  note: {note}" for note in function.notes]
     return "\n".join(lines)
 
 

@@ -259,6 +259,23 @@ def index_batches(value):
     return batches
 
 
+_CHECKED = set()
+
+
+def checked(name):
+    """The last line of a check cell: the visible checks of ``name`` passed."""
+    _CHECKED.add(name)
+    print(f"{name}: OK")
+
+
+def validated(name):
+    """In a hidden-test cell, for the Assignment List's Validate button (``nbgrader validate``):
+    fails there unless the check cell of ``name`` above passed. Does nothing anywhere else (when
+    the work is graded, the hidden tests below this line decide)."""
+    if os.environ.get("NBGRADER_EXECUTION") == "validate" and name not in _CHECKED:
+        raise AssertionError(f"the check of `{name}` above did not pass: run its cell to see why")
+
+
 def unchanged(now, before, name="phi0"):
     """The check every optimiser's check cell makes first: the function did not change its input
     (an array, or a list of index arrays, compared with what it was before the call)."""
