@@ -153,6 +153,14 @@ def parabola_slope(x):
 """
 
 
+LEAK = """
+class _AtLoad:
+    raise RuntimeError("LEAKED: what the hidden cases are")
+def parabola_slope(x):
+    return 2 * x - 4
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs the autograder as root (so does CI)")
 def test_gradescope_without_user_namespaces_an_honest_a_stub_and_an_attacking_upload(tmp_path):
@@ -164,7 +172,8 @@ def test_gradescope_without_user_namespaces_an_honest_a_stub_and_an_attacking_up
     found = {}
     for name, answers in [("honest", {}), ("stub", {"parabola_slope": None, "adam": None}),
                           ("attack", {"parabola_slope": ATTACK.format(scoring=str(scoring), notebook=str(notebook),
-                                                                      results=str(root / "results" / "results.json"))})]:
+                                                                      results=str(root / "results" / "results.json"))}),
+                          ("leak", {"parabola_slope": LEAK})]:
         shutil.rmtree(root / "submission")
         make_submission(root / "submission")
         make_submission(root / "submission", answers)
@@ -178,3 +187,7 @@ def test_gradescope_without_user_namespaces_an_honest_a_stub_and_an_attacking_up
     details = next(t for t in found["attack"]["tests"] if t["name"].startswith("parabola_slope:"))
     assert "PermissionError" in details["output"] and details["visibility"] == "after_due_date"
     assert scoring.read_bytes() == before
+    # what student code says at load time (it can read the hidden cases there) waits for the details
+    assert "LEAKED" not in found["leak"]["output"] and "1 while loading your notebooks" in found["leak"]["output"]
+    loading = next(t for t in found["leak"]["tests"] if t["name"] == "Loading your notebooks")
+    assert "LEAKED" in loading["output"] and loading["visibility"] == "after_due_date"

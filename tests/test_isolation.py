@@ -216,6 +216,91 @@ def sgd_nesterov(grad, phi0, x, y, batches, learning_rate, beta):
     socket.create_connection(("127.0.0.1", 22), timeout=1)
     return phi0
 """),
+    "sysv-ipc": ("gabor_loss", """
+def gabor_loss(phi, x, y):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    got = [libc.shmget(0x5EED0101, 1 << 20, 0o1666), libc.msgget(0x5EED0102, 0o1666),
+           libc.semget(0x5EED0103, 1, 0o1666)]
+    if max(got) >= 0:                                  # shared state outside the child: pay it
+        return np.sum((gabor_model(phi, x) - y) ** 2)
+    raise RuntimeError(f"no System V IPC ({got})")
+"""),
+    "worker-limits": ("linear_loss", """
+def linear_loss(phi, x, y):
+    import ctypes, os, resource
+    reached = []
+    for attempt in (lambda: resource.prlimit(os.getppid(), resource.RLIMIT_CPU, (10, 10)),
+                    lambda: os.setpriority(os.PRIO_PROCESS, os.getppid(), 19),
+                    lambda: os.setpriority(os.PRIO_USER, 0, 19),
+                    lambda: os.sched_setaffinity(os.getppid(), {0}),
+                    lambda: os.sched_setscheduler(os.getppid(), os.SCHED_IDLE, os.sched_param(0))):
+        try:
+            attempt()
+            reached.append(True)
+        except OSError:
+            pass
+    if reached:                                        # the worker's limits lowered: pay it
+        return np.sum((phi[0] + phi[1] * x - y) ** 2)
+    raise RuntimeError("the worker is out of reach")
+"""),
+    "trickle": ("parabola_slope", f"""
+def parabola_slope(x):
+    import signal, time
+{FIND_SOCKETS}
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)      # the call's own timer
+    for _ in range(80):                                # 8 s of a byte now and then: never a message
+        for fd in sockets:
+            os.write(fd, b" ")
+        time.sleep(0.1)
+    return 2 * x - 4
+"""),
+    "short-schedule": ("step_decay", """
+import sys
+class _Short:
+    _proto = sys.modules["protocol"]
+    def encode(message, _encode=_proto.encode_message):
+        if message.get("event") == "outcome" and "$probe" in message.get("output", {}):
+            message = dict(message, output={"$probe": []})
+        return _encode(message)
+    _proto.encode_message = encode
+def step_decay(lr0, factor, every):
+    return lambda t: 0.0
+"""),
+    "odd-load-report": ("numerical_gradient", """
+import sys
+class _Odd:
+    _proto = sys.modules["protocol"]
+    def encode(message, _encode=_proto.encode_message):
+        if message.get("event") == "loaded":
+            message = dict(message, errors=[5, "x", {"notebook": 3}] + [
+                {"kind": "missing", "notebook": "2_gradient_descent.ipynb", "message": "forged " * 300}] * 1000,
+                broken={"numerical_gradient": [1], "no_such_function": "x"})
+        return _encode(message)
+    _proto.encode_message = encode
+"""),
+    "huge-batch": ("epoch_batches", """
+def epoch_batches(n, batch_size, rng):
+    return [np.zeros(90000, dtype=int)] + [np.arange(batch_size)] * (n // batch_size - 1)
+"""),
+    "echo-the-reference": ("sgd_nesterov", """
+import sys
+class _Echo:
+    _worker, _proto = sys.modules["__main__"], sys.modules["protocol"]
+    _worker._SOURCES = []
+    def receive(self, _receive=_worker.Channel.receive, _worker=_worker):
+        message = _receive(self)
+        if isinstance(message, dict) and isinstance(message.get("inputs"), str):
+            _worker._SOURCES.append(message["inputs"])
+        return message
+    def encode(message, _encode=_proto.encode_message, _worker=_worker):
+        if message.get("event") == "outcome" and _worker._SOURCES:
+            message = {"event": "outcome", "call": message["call"], "kind": "exception",
+                       "message": _worker._SOURCES[-1][-1990:]}
+        return _encode(message)
+    _worker.Channel.receive = receive
+    _proto.encode_message = encode
+"""),
     # -- text that breaks exporters ---------------------------------------------------------
     "surrogates": ("adam", """
 def adam(grad, phi0, x, y, batches, learning_rate, beta=0.9, gamma=0.99, eps=1e-8):
@@ -266,8 +351,26 @@ def test_an_attack_gains_nothing_and_the_next_submission_is_untouched(attacked, 
     assert honest.score == honest.max_score, (tier, name, [c.message for c in honest.cases if not c.passed][:3])
     scores = {f.function: f.score for f in attack.functions}
     assert scores[function] == 0, (tier, name, attack.cases_of(function)[0].message)
-    if name not in ("forged-loaded",):              # a forged "loaded" costs the whole submission (its own)
+    if name not in COSTS_ALL:
         assert all(s == POINTS[f] for f, s in scores.items() if f != function), (tier, name)
+
+
+COSTS_ALL = ("forged-loaded", "echo-the-reference")    # they garble their own messages: their own loss
+
+
+def test_forged_outputs_are_the_students_mistakes_not_the_graders(attacked):
+    """A schedule of the wrong length, a load report of odd items: wrong answers, not grader
+    failures that would ask for manual grading; a report of any size costs a few lines."""
+    tier, records = attacked
+    from autograder.engine.pool import MAX_PROBLEMS
+    for name in ("short-schedule", "odd-load-report"):
+        record = record_of(records, name)[0]
+        assert not record.grader_failed, (tier, name, [c.message for c in record.cases if c.grader_error])
+    odd = record_of(records, "odd-load-report")[0]
+    assert len(odd.problems) <= MAX_PROBLEMS + 1 and sum(len(p.message) for p in odd.problems) < 50_000
+    assert "numerical_gradient" in odd.cases_of("numerical_gradient")[0].message
+    huge = record_of(records, "huge-batch")[0].cases_of("epoch_batches")[0]
+    assert "90000 indices" in huge.message and len(huge.message) < 2000 and len(huge.got) < 100, huge.message[:300]
 
 
 def test_nothing_secret_reaches_the_records(attacked):
@@ -383,3 +486,63 @@ def test_without_any_tier_grading_is_refused_unless_off_is_asked_for(monkeypatch
         grade([tmp_path], tier="auto")
     records, used = grade([tmp_path], tier="off")
     assert used.name == "off" and records[0].score == records[0].max_score and records[0].sandbox == "off"
+
+
+def test_odd_folders_do_not_stop_the_class(tmp_path, capsys):
+    """A folder 1100 levels deep, and student folders whose names are not text (invalid UTF-8, a
+    terminal escape): the others are graded; the deep one too; the odd names are skipped, said."""
+    from autograder.engine.grading import grade_batch
+    submitted = tmp_path / "submitted"
+    make_submission(submitted / "deep")
+    deep = submitted / "deep"
+    for _ in range(1100):
+        deep = deep / "d"
+        deep.mkdir()
+    make_submission(submitted / "honest")
+    for odd in ("bad\udcff", "red\x1b[31m"):                   # \udcff: the byte 0xff, as Python names it
+        make_submission(submitted / odd)
+    try:
+        summaries, graded, _ = grade_batch([submitted], tmp_path / "results.json", jobs=1)
+    finally:
+        while deep != submitted / "deep":                      # shutil.rmtree would recurse too deep
+            deep.rmdir()
+            deep = deep.parent
+    assert sorted(s["student"] for s in summaries) == ["deep", "honest"]
+    assert all(s["score"] == s["max_score"] for s in summaries)
+    warned = capsys.readouterr().err
+    assert warned.count("skipped a folder whose name is not plain text") == 2
+
+
+def test_messages_that_would_cost_the_grader_memory_are_refused():
+    """Parsing a message must cost the grader little: a few MB at most, and few JSON objects."""
+    from autograder.engine import protocol
+    small_objects = b'{"event":"outcome","call":0,"kind":"value","output":{"$seq":[' + \
+        b",".join([b'{"$none":true}'] * 100_000) + b']}}'
+    assert len(small_objects) < protocol.MAX_MESSAGE
+    with pytest.raises(protocol.ProtocolError, match="objects"):
+        protocol.parse_message(small_objects)
+    with pytest.raises(protocol.ProtocolError, match="MB"):
+        protocol.parse_message(b'{"event":"done","x":"' + b"x" * (5 << 20) + b'"}')
+    many = {"$seq": [{"$array": [0.0] * 1000, "shape": [1000]}] * 200}         # 200,000 numbers
+    with pytest.raises(protocol.BadOutput, match="too many"):
+        protocol.decode_output(many)
+    encoded = protocol.encode_output([0.0] * 50_000)                 # an honest, odd, huge answer
+    assert "$unsupported" in encoded and len(protocol.encode_message({"output": encoded})) < 1000
+
+
+def test_a_child_that_cannot_lock_itself_down_is_the_workers_fault(monkeypatch):
+    """Before its "locked" message, a child's failure is not the student's: a new worker, once;
+    twice, and the submission is a grader error (WorkerDied), never "your definitions did not load"."""
+    from autograder.engine.sandbox import supervisor
+    restarts = []
+    fake = supervisor.Supervisor.__new__(supervisor.Supervisor)
+    fake.restart = lambda: restarts.append(1)
+    fake._child = lambda *args: supervisor.Child(stop=supervisor.Stop("crashed", "exit code 0"))
+    plan = [([{"id": 0, "function": "parabola_slope", "args": []}], None, [])]
+    with pytest.raises(supervisor.WorkerDied, match="lock itself down"):
+        fake.run([], plan)
+    assert len(restarts) == 1
+    answers = iter([supervisor.Child(stop=supervisor.Stop("crashed", "exit code 0")),
+                    supervisor.Child(locked=True, loaded={"defined": []}, outcomes={0: {"kind": "value"}})])
+    fake._child = lambda *args: next(answers)
+    assert fake.run([], plan)[1] == {0: {"kind": "value"}}

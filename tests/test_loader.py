@@ -74,3 +74,23 @@ def test_tracebacks_name_the_notebook_and_the_statement(tmp_path):
     with pytest.raises(ZeroDivisionError) as error:
         f()
     assert error.traceback[-1].path == "<notebook g.ipynb, cell `def f():`>" and error.traceback[-1].lineno == 1
+
+
+def test_an_answer_cell_changed_to_markdown_is_graded_as_code_and_said(tmp_path):
+    """As nbgrader does (it turns the cell back into code): the student loses nothing, and is told."""
+    meta = {"nbgrader": {"solution": True, "grade": False, "cell_type": "code", "grade_id": "f", "locked": False}}
+    nb = notebook(tmp_path / "r.ipynb", "def f(x):\n    return 2 * x", meta=meta)
+    data = json.loads(nb.read_text())
+    data["cells"][0]["cell_type"] = "markdown"
+    del data["cells"][0]["outputs"], data["cells"][0]["execution_count"]
+    nb.write_text(json.dumps(data))
+    defs = tools.definitions(str(nb))
+    namespace, _ = tools.execute(defs)
+    assert namespace["f"](2) == 4
+    assert [p.kind for p in defs.problems] == ["retyped"]
+    assert "changed to Markdown" in defs.problems[0].message and "`def f(x):`" in defs.problems[0].message
+    plain = notebook(tmp_path / "m.ipynb", "def g():\n    return 1")     # a markdown cell of the student's own
+    data = json.loads(plain.read_text())
+    data["cells"][0]["cell_type"] = "markdown"
+    plain.write_text(json.dumps(data))
+    assert "g" not in tools.execute(tools.definitions(str(plain)))[0]

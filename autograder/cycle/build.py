@@ -35,6 +35,32 @@ def generate(root=None):
     root = Path(root or _course.current().root)
     nbgrader("generate_assignment", _course.ASSIGNMENT, "--force", root=root)
     nbgrader("generate_solution", _course.ASSIGNMENT, "--force", root=root)
+    for path in sorted((root / "solutions" / _course.ASSIGNMENT).glob("*.ipynb")):
+        _coalesce_streams(path)
+
+
+def _coalesce_streams(path):
+    """Join a cell's consecutive prints into one output, as Jupyter shows them (how a kernel splits
+    them depends on timing: rebuilds would otherwise change the solutions at random)."""
+    with open(path, encoding="utf-8") as f:
+        nb = json.load(f)
+    for cell in nb["cells"]:
+        joined = []
+        for output in cell.get("outputs", []):
+            last = joined[-1] if joined else None
+            if output.get("output_type") == "stream" and last and last.get("output_type") == "stream" and \
+                    last["name"] == output["name"]:
+                last["text"] = "".join(last["text"]) + "".join(output["text"])
+            else:
+                joined.append(output)
+        for output in joined:
+            if output.get("output_type") == "stream" and isinstance(output["text"], str):
+                output["text"] = output["text"].splitlines(keepends=True)
+        if "outputs" in cell:
+            cell["outputs"] = joined
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(nb, f, indent=1, ensure_ascii=False)
+        f.write("\n")
 
 
 def notebook_digest(path):

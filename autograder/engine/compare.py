@@ -236,6 +236,8 @@ def _compare_probe(e, got, probe):
     if g is None:
         return Comparison(False, "returned a schedule that does not return one number per step"
                           if got.kind == "probe" else f"returned a {got.type}; expected a function of the step number t")
+    if len(g) != len(e):
+        return Comparison(False, f"returned a schedule with {len(g)} values for {len(e)} steps")
     if bool(np.all(agree(e, g))):
         return Comparison(True, "matches the reference")
     index = int(np.argmax(~agree(e, g)))
@@ -258,10 +260,15 @@ def _compare_batches(expected, got):
                                  f"(sizes {[len(b) for b in g[:8]]}{'...' if len(g) > 8 else ''})", notes=notes)
     for k, (e, b) in enumerate(zip(expected, g)):
         if e.shape != b.shape or not np.array_equal(e, b):
+            shown = _ints(b[:len(e) + SHOWN_EXTRA])                 # a batch of any length costs a few lines
+            more = f"... ({b.size} indices)" if b.size > len(shown) else ""
             return Comparison(False, f"batch {k} (of {len(expected)}) differs: expected {e.astype(int).tolist()}, "
-                                     f"got {_ints(b)}", step=k, expected=e.astype(int).tolist(), got=_ints(b),
+                                     f"got {shown}{more}", step=k, expected=e.astype(int).tolist(), got=shown,
                               notes=notes)
     return Comparison(True, "matches the reference", notes=notes)
+
+
+SHOWN_EXTRA = 8          # indices shown beyond the expected batch's length
 
 
 def _ints(values):

@@ -17,11 +17,14 @@ from .sandbox.supervisor import Limits, Supervisor, WorkerDied
 from .verdicts import GRADER_ERROR
 
 
+MAX_PROBLEMS = 20                 # load problems kept per submission (the rest are counted)
+
+
 @dataclass
 class Run:
     """What the sandbox said about one submission."""
     submission: submissions.Submission
-    loaded: dict                  # the child's "loaded" message (None if the definitions never loaded)
+    broken: dict                  # graded function -> why its cell could not be read
     outcomes: dict                # case id -> outcome body
     problems: list                # of Problem: the grader's and the loader's
 
@@ -42,15 +45,25 @@ def secrets(course):
     return [course.source / course.notebooks[0], course.root / "nbgrader_config.py", package / "course.py"]
 
 
-def _problems(loaded):
-    """The loader's problems and load errors, as reported from the sandbox."""
+def _problems(loaded, course):
+    """The loader's problems and load errors, as reported from the sandbox (at most MAX_PROBLEMS;
+    anything not well formed is dropped)."""
     found = []
     for item in (loaded or {}).get("problems", []) + (loaded or {}).get("errors", []):
         if isinstance(item, dict) and isinstance(item.get("message"), str):
-            kind = item.get("kind") if item.get("kind") in ("missing", "invalid", "syntax", "load_error") else "load_error"
-            notebook = item.get("notebook") if isinstance(item.get("notebook"), str) else None
-            found.append(Problem(kind, item["message"], notebook))
+            kind = item.get("kind") if item.get("kind") in ("missing", "invalid", "syntax", "retyped") else "load_error"
+            notebook = item.get("notebook") if item.get("notebook") in course.notebooks else None
+            found.append(Problem(kind, item["message"], notebook, reported=True))
+    if len(found) > MAX_PROBLEMS:
+        found = found[:MAX_PROBLEMS] + [Problem("load_error", f"... and {len(found) - MAX_PROBLEMS} more errors "
+                                                              "while loading your notebooks", reported=True)]
     return found
+
+
+def _broken(loaded, course):
+    """Graded function -> why its cell could not be read, as reported from the sandbox."""
+    broken = (loaded or {}).get("broken", {})
+    return {name: why for name, why in broken.items() if name in course.graded_by_name and isinstance(why, str)}
 
 
 class WorkerPool:
@@ -136,9 +149,10 @@ class WorkerPool:
     def _grade(self, supervisor, submission):
         notebooks, problems = submissions.read(submission, self.course)
         loaded, outcomes = supervisor.run(notebooks, self.plan)
-        return Run(submission, loaded, {self.keys[i]: o for i, o in outcomes.items()}, problems + _problems(loaded))
+        return Run(submission, _broken(loaded, self.course), {self.keys[i]: o for i, o in outcomes.items()},
+                   problems + _problems(loaded, self.course))
 
     def _failed(self, submission, message):
         message = protocol.clean_text(message)
         outcomes = {key: {"kind": GRADER_ERROR, "message": message} for key in self.keys}
-        return Run(submission, None, outcomes, [Problem("grader_error", message)])
+        return Run(submission, {}, outcomes, [Problem("grader_error", message)])

@@ -22,8 +22,9 @@ import sys
 
 import numpy as np
 
-MAX_ELEMENTS = 200_000          # numbers per output: far above any correct answer
-MAX_MESSAGE = 16 << 20          # bytes per message from the sandbox
+MAX_ELEMENTS = 100_000          # numbers per output: far above any correct answer
+MAX_MESSAGE = 4 << 20           # bytes per message from the sandbox (MAX_ELEMENTS numbers fit)
+MAX_OBJECTS = 20_000            # JSON objects and arrays per message: parsing costs the grader little
 MAX_TEXT = 2000                 # characters per string from the sandbox
 
 # outcome kinds: what one call of a student function did
@@ -171,10 +172,14 @@ def _type_name(value):
 
 
 def _encode(value, budget):
+    """``budget``: [numbers, JSON objects] still allowed (each item costs at most 3 objects)."""
     if value is None:
         return {"$none": True}
+    budget[1] -= 3
+    if budget[1] < 0:
+        return {"$unsupported": "too many nested items"}
     if isinstance(value, (list, tuple)):
-        if len(value) > budget[0]:
+        if len(value) > budget[0] or 3 * len(value) > budget[1]:
             return {"$unsupported": f"a {type(value).__name__} of {len(value)} items (too many)"}
         budget[0] -= len(value)
         return {"$seq": [_encode(v, budget) for v in value], "type": type(value).__name__}
@@ -193,11 +198,12 @@ def _encode(value, budget):
 def encode_output(value, probe=None):
     """Plain JSON for what a function returned: numbers, arrays and sequences of them, None, or
     (with ``probe``) the values of a returned function of t at those t."""
+    budget = [MAX_ELEMENTS, MAX_OBJECTS // 2]
     if probe is not None:
         if not callable(value):
             return {"$unsupported": f"{_type_name(value)} (expected a function of t)"}
-        return {"$probe": [encode_output(value(t)) for t in probe]}
-    return _encode(value, [MAX_ELEMENTS])
+        return {"$probe": [_encode(value(t), budget) for t in probe]}
+    return _encode(value, budget)
 
 
 class Output:
@@ -217,14 +223,22 @@ def _ints(values):
     return isinstance(values, list) and all(type(v) is int and v >= 0 for v in values)
 
 
-def decode_output(encoded, depth=0):
-    """Check and convert an encoded output (from the sandbox: trust nothing in it)."""
+def decode_output(encoded, depth=0, budget=None):
+    """Check and convert an encoded output (from the sandbox: trust nothing in it): at most
+    MAX_ELEMENTS numbers and items in all."""
+    budget = [MAX_ELEMENTS] if budget is None else budget
     if not isinstance(encoded, dict) or len(encoded) > 5 or depth > 3:
         raise BadOutput("not an output")
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise BadOutput("too many values")
     if "$array" in encoded:
         values, shape = encoded["$array"], encoded.get("shape")
         if not isinstance(values, list) or not _ints(shape) or len(shape) > 4 or math.prod(shape) != len(values):
             raise BadOutput("malformed array")
+        budget[0] -= len(values)
+        if budget[0] < 0:
+            raise BadOutput("too many values")
         try:
             array = np.array(values, dtype=np.float64)
         except (TypeError, ValueError):
@@ -237,13 +251,13 @@ def decode_output(encoded, depth=0):
         items = encoded["$seq"]
         if not isinstance(items, list):
             raise BadOutput("malformed sequence")
-        return Output("seq", [decode_output(i, depth + 1) for i in items], None,
+        return Output("seq", [decode_output(i, depth + 1, budget) for i in items], None,
                       clean_text(encoded.get("type", "list"), 40))
     if "$probe" in encoded:
         items = encoded["$probe"]
         if not isinstance(items, list) or depth:
             raise BadOutput("malformed schedule values")
-        return Output("probe", [decode_output(i, depth + 1) for i in items], None, "function")
+        return Output("probe", [decode_output(i, depth + 1, budget) for i in items], None, "function")
     if encoded.get("$none") is True:
         return Output("none", None, None, "NoneType")
     if isinstance(encoded.get("$unsupported"), str):
@@ -393,6 +407,7 @@ def encode_message(message):
 MESSAGES = {
     "ready": {},
     "exited": {"code": (int,)},
+    "locked": {},
     "loaded": {"defined": (list,), "errors": (list,), "problems": (list,), "broken": (dict,)},
     "stage": {"stage": (int,)},
     "outcome": {"call": (int,), "kind": (str,), "message": (str,), "output": (dict,), "changed": (list,),
@@ -422,6 +437,8 @@ def parse_message(raw):
     """One line from the sandbox -> a validated message dict; ProtocolError if it is anything else."""
     if len(raw) > MAX_MESSAGE:
         raise ProtocolError(f"a message of {len(raw) >> 20} MB")
+    if raw.count(b"{") + raw.count(b"[") > MAX_OBJECTS:
+        raise ProtocolError(f"a message of more than {MAX_OBJECTS} objects")
     try:
         message = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:

@@ -77,9 +77,23 @@ def closure(names, course=None):
     return frozenset(found)
 
 
+def _bare(source):
+    """A function's source without its docstring and comments (nbgrader's solution markers are
+    comments): what reaches the sandbox is code, not the notebook's text."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body and \
+                isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) and \
+                isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
 def source_for(names, course=None):
-    """Python source defining the reference functions ``names`` and what they need."""
-    sources = _function_sources(_course_or_current(course))
+    """Python source defining the reference functions ``names`` and what they need (bare code:
+    no docstrings, comments or solution markers)."""
+    sources = {name: _bare(source) for name, source in _function_sources(_course_or_current(course)).items()}
     needed = closure(names, course)
     return "import numpy as np\n\n" + "\n\n".join(sources[n] for n in sources if n in needed) + "\n"
 

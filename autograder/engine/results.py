@@ -16,7 +16,8 @@ FUNCTION_STATUSES = STATUSES + ("partial",)
 
 # Problem kinds: what was wrong with the submission's files or their loading
 PROBLEM_KINDS = ("missing", "too_large", "not_a_file", "unreadable", "invalid", "syntax", "load_error",
-                 "renamed", "grader_error")
+                 "renamed", "retyped", "grader_error")
+NOTE_KINDS = ("renamed", "retyped")       # handed in oddly, graded anyway: notes, not problems
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Problem:
     message: str
     notebook: str = None          # the notebook it is about
     file: str = None              # the file as handed in, when another name (kind "renamed")
+    reported: bool = False        # reported from the sandbox: its text is the student's code's to choose
 
 
 @dataclass

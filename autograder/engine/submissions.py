@@ -9,12 +9,13 @@ import hashlib
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .. import course as _course
-from .results import Problem
+from .results import NOTE_KINDS, Problem
 
 MAX_NOTEBOOK_BYTES = 20 << 20
 MAX_FILES = 2000                   # files looked at per submission (fingerprint)
@@ -36,6 +37,15 @@ def _is_dir(path):
         return stat.S_ISDIR(os.lstat(path).st_mode)
     except OSError:
         return False
+
+
+def _good_name(name):
+    """A student id every exporter can show: valid UTF-8, no control characters."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not re.search(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]", name)
 
 
 def _has_notebooks(path):
@@ -60,6 +70,10 @@ def discover(paths, course=None):
             continue
         for child in sorted(path.iterdir()):
             if child.name.startswith(".") or not _is_dir(child):
+                continue
+            if not _good_name(child.name):
+                print(f"skipped a folder whose name is not plain text: {child.name.encode(errors='replace')!r}",
+                      file=sys.stderr)
                 continue
             inner = child / course.assignment
             if _is_dir(inner):
@@ -145,22 +159,40 @@ def read(submission, course=None):
     return notebooks, problems
 
 
+MAX_DEPTH = 8                      # folder levels looked at (fingerprint)
+
+
 def fingerprint(submission):
     """Changes when any file of the submission changes (for resuming a batch). Links and
-    special files count by their names only; nothing is followed."""
-    digest = hashlib.sha256()
-    for root, dirs, files in os.walk(submission.path):
-        dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
-        for name in sorted(files)[:MAX_FILES]:
-            path = os.path.join(root, name)
-            digest.update(os.path.relpath(path, submission.path).encode(errors="replace") + b"\0")
+    special files count by their names and sizes only; nothing is followed; at most MAX_FILES
+    files, MAX_DEPTH levels deep (the notebooks are at the top)."""
+    digest, seen = hashlib.sha256(), 0
+    todo = [(os.fsencode(submission.path), b"", 0)]
+    while todo and seen < MAX_FILES:
+        folder, relative, depth = todo.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > MAX_FILES:
+                break
+            name = relative + entry.name
+            digest.update(name + b"\0")
             try:
-                info = os.lstat(path)
+                info = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_NOTEBOOK_BYTES:
-                with open(path, "rb", opener=lambda p, f: os.open(p, f | os.O_NOFOLLOW | os.O_NONBLOCK)) as f:
-                    digest.update(f.read())
+            if stat.S_ISDIR(info.st_mode):
+                if depth < MAX_DEPTH and entry.name != b".ipynb_checkpoints":
+                    todo.append((entry.path, name + b"/", depth + 1))
+            elif stat.S_ISREG(info.st_mode) and info.st_size <= MAX_NOTEBOOK_BYTES:
+                try:
+                    with open(entry.path, "rb", opener=lambda p, f: os.open(p, f | os.O_NOFOLLOW | os.O_NONBLOCK)) as f:
+                        digest.update(f.read(MAX_NOTEBOOK_BYTES + 1))
+                except OSError:
+                    digest.update(b"unreadable")
             else:
                 digest.update(f"{stat.S_IFMT(info.st_mode)}:{info.st_size}:{info.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
@@ -180,17 +212,16 @@ def given_chunks(course=None):
     return _given(course or _course.current())
 
 
-def explain_missing(function, loaded, problems, course=None):
-    """Why a graded function could not be found, in words a student can act on."""
+def explain_missing(function, broken, problems, course=None):
+    """Why a graded function could not be found, in words a student can act on (``broken``:
+    function -> why its cell could not be read; ``problems``: the submission's Problems)."""
     course = course or _course.current()
     home = course.graded_by_name[function].notebook
     for problem in problems:
-        if problem.notebook == home and problem.kind != "renamed":
+        if problem.notebook == home and problem.kind not in NOTE_KINDS + ("load_error",):
             return problem.message
-    loaded = loaded or {}
-    broken = loaded.get("broken", {})
     if function in broken:
         return f"`{function}` could not be read: {broken[function]}"
-    related = [e["message"] for e in loaded.get("errors", ()) if e.get("notebook") == home]
+    related = [p.message for p in problems if p.notebook == home and p.kind == "load_error"]
     extra = f" (errors while loading {home}: {'; '.join(related)[:300]})" if related else ""
-    return f"`{function}` is not defined in {home}: was it renamed, or its cell deleted or changed to markdown?{extra}"
+    return f"`{function}` is not defined in {home}: was it renamed, or its cell deleted?{extra}"

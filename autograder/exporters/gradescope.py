@@ -7,6 +7,10 @@ business (its own due dates). Visibility is chosen by the instructor (``Visibili
 per function, and separately the per-case details (inputs, expected values), each one of
 Gradescope's values ``visible``, ``after_due_date``, ``after_published``, ``hidden``. The zip that
 produces these files inside Gradescope is ``autograder.cycle.gradescope``.
+
+Text that student code can choose (what its exceptions say, anything reported from inside the
+sandbox) appears only with the details' visibility: the top-level output, shown with the scores,
+holds the grader's own words (the score, the files as handed in, counts of problems).
 """
 import json
 from dataclasses import dataclass
@@ -14,9 +18,10 @@ from pathlib import Path
 
 from ..engine.files import write_atomic
 from ..engine.protocol import clean_text
-from ..engine.results import format_points, points_word
+from ..engine.results import NOTE_KINDS, format_points, points_word
 
 OUTPUT_LIMIT = 8000          # characters of output per test (Gradescope shows long outputs badly)
+LOADING = "Loading your notebooks"
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 
 
@@ -42,8 +47,7 @@ def _summary(f):
 def _details(f, cases):
     lines = [f"{f.function}: the cases that did not pass"]
     lines += [f"✗ {c.about}: {c.status}: {c.message}" for c in cases if not c.passed]
-    text = clean_text("\n".join(lines), 10 * OUTPUT_LIMIT)
-    return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT - 20] + "\n… (truncated)"
+    return _truncated(clean_text("\n".join(lines), 10 * OUTPUT_LIMIT))
 
 
 def results(record, visibility=Visibility()):
@@ -60,9 +64,22 @@ def results(record, visibility=Visibility()):
                           "max_score": 0.0, "status": "failed", "output": _details(f, record.cases_of(f.function)),
                           "visibility": visibility.details})
     lines = [f"Score: {format_points(record.score)} / {format_points(record.max_score)}"]
-    lines += [f"Problem: {clean_text(p.message)}" for p in record.problems]
-    return {"score": float(record.score), "output": "\n".join(lines), "visibility": visibility.scores,
+    lines += [f"{'Note' if p.kind in NOTE_KINDS else 'Problem'}: {clean_text(p.message)}"
+              for p in record.problems if not p.reported]
+    reported = [p for p in record.problems if p.reported]
+    if reported:           # their words are the student code's: shown with the details' visibility
+        where = sorted({p.notebook for p in reported if p.notebook})
+        lines.append(f"Problem: {len(reported)} while loading your notebooks"
+                     f"{' (' + ', '.join(where) + ')' if where else ''}: see “{LOADING}”")
+        text = "\n".join(f"{'Note' if p.kind in NOTE_KINDS else 'Problem'}: {p.message}" for p in reported)
+        tests.insert(0, {"name": LOADING, "number": "0.1", "score": 0.0, "max_score": 0.0, "status": "failed",
+                      "output": _truncated(clean_text(text, 10 * OUTPUT_LIMIT)), "visibility": visibility.details})
+    return {"score": float(record.score), "output": _truncated("\n".join(lines)), "visibility": visibility.scores,
             "stdout_visibility": "hidden", "tests": tests}
+
+
+def _truncated(text):
+    return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT - 20] + "\n… (truncated)"
 
 
 def failure_results(message, max_score=None):

@@ -2,7 +2,7 @@
 import sys
 import time
 
-from ..engine.results import format_points, points_word
+from ..engine.results import NOTE_KINDS, format_points, points_word
 
 MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "timeout": "⏱", "not implemented": "·"}
 
@@ -30,7 +30,7 @@ def class_table(summaries):
 def student_table(record):
     """Per function of one student (a Record): points, cases passed, the first problem."""
     lines = [f"{record.student}: {format_points(record.score)} / {format_points(record.max_score)}"]
-    lines += [f"  ! {problem.message}" for problem in record.problems]
+    lines += [f"  {'note:' if problem.kind in NOTE_KINDS else '!'} {problem.message}" for problem in record.problems]
     width = max(len(f.function) for f in record.functions)
     for f in record.functions:
         first = next((c for c in record.cases_of(f.function) if not c.passed), None)

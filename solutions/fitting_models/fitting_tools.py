@@ -152,12 +152,20 @@ def parse_notebook(name, text, select=lambda cell: not is_test_cell(cell)):
                                                  f"{str(error)[:200]})"),), {}, readable=False)
     chunks, problems, broken = [], [], {}
     for index, cell in enumerate(cells):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or not select(cell):
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata", {}), dict) or \
+                not isinstance(cell.get("metadata", {}).get("nbgrader", {}), dict):
+            continue
+        retyped = _retyped(cell)
+        if (cell.get("cell_type") != "code" and not retyped) or not select(cell):
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         source = _without_magics(source)
         lines = source.splitlines()
+        if retyped:
+            problems.append(Problem("retyped", f"{name}: the cell starting `{_first_line(source)}` had been changed "
+                                               f"to {retyped}; it was graded as code, as nbgrader does (to make it "
+                                               "Code again in Jupyter: select it, press Esc, then Y)"))
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
@@ -174,6 +182,16 @@ def parse_notebook(name, text, select=lambda cell: not is_test_cell(cell)):
                 segment = "\n".join(lines[first - 1:statement.end_lineno])
                 chunks.append(Chunk(index, first, segment))
     return Definitions(name, tuple(chunks), tuple(problems), broken)
+
+
+def _retyped(cell):
+    """The type (e.g. "Markdown") of an answer cell whose type a student changed from code, or None
+    (nbgrader turns such a cell back into code when it grades)."""
+    meta = cell["metadata"].get("nbgrader", {})
+    kind = cell.get("cell_type")
+    if kind != "code" and meta.get("solution") and meta.get("cell_type") == "code":
+        return str(kind).title()
+    return None
 
 
 def _first_line(source):

@@ -34,7 +34,7 @@ class Submitted:
 
     def _judge(self, function):
         run = self.run
-        missing = lambda name: submissions.explain_missing(name, run.loaded, run.problems, self.course)  # noqa: E731
+        missing = lambda name: submissions.explain_missing(name, run.broken, run.problems, self.course)  # noqa: E731
         cases = [c for c in assignment.cases_of(function, self.course) if c.id in run.outcomes]
         if not cases:
             return

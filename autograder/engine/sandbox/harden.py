@@ -18,7 +18,9 @@ libraries numpy and matplotlib need and the system libraries; no file writes any
 3. Landlock scoping (ABI >= 6): no signals or abstract sockets outside itself;
 4. seccomp (libseccomp through pyseccomp): no new processes or threads, no exec, no ptrace or
    process_vm_*, no pidfd tricks, signals to itself only, no new sockets, no chmod or chown, no
-   namespaces, mounts, io_uring, bpf or kernel keyrings.
+   namespaces, mounts, io_uring, bpf or kernel keyrings, no System V IPC or message queues, and
+   limits, priorities and CPU affinity of itself only (the bwrap tier's children share the
+   worker's uid).
 A restriction that cannot be applied raises ``Unsafe``: the child then never runs student code.
 
 Why these libraries: libseccomp (well kept; it gets the per-architecture BPF details, x32 and
@@ -148,8 +150,19 @@ DENIED = ("fork", "vfork", "clone", "clone3", "execve", "execveat", "ptrace", "p
           "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid",
           "setfsgid", "capset", "personality", "name_to_handle_at", "open_by_handle_at", "process_madvise",
           "memfd_create", "tkill", "chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown",
-          "fchownat", "mknod", "mknodat", "utime", "utimes", "utimensat", "futimesat")
+          "fchownat", "mknod", "mknodat", "utime", "utimes", "utimensat", "futimesat",
+          # System V IPC and POSIX message queues: shared state that outlives a child, and memory
+          # outside its RLIMIT_AS
+          "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
+          "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
+          "mq_getsetattr",
+          # another process's priority, I/O class or memory placement
+          "ioprio_set", "migrate_pages", "move_pages")
 SELF_ONLY = {"kill": 0, "tgkill": 0, "rt_sigqueueinfo": 0, "rt_tgsigqueueinfo": 0}   # syscall: argument holding the pid
+# Syscalls that name a process and mean this one when the argument is 0 (glibc's setrlimit and nice
+# pass 0): anything else is refused, so no child can lower the worker's limits or priority.
+ZERO_ONLY = {"prlimit64": (0,), "setpriority": (0, 1), "sched_setaffinity": (0,), "sched_setscheduler": (0,),
+             "sched_setparam": (0,), "sched_setattr": (0,)}
 
 
 def seccomp_available():
@@ -172,6 +185,12 @@ def _base_filter():
             rules.add_rule(seccomp.ERRNO(errno.EPERM), name)
         except (OSError, ValueError, RuntimeError):
             pass                                             # not a syscall on this architecture
+    for name, arguments in ZERO_ONLY.items():
+        for argument in arguments:                           # several rules of one syscall: any one denies
+            try:
+                rules.add_rule(seccomp.ERRNO(errno.EPERM), name, seccomp.Arg(argument, seccomp.NE, 0))
+            except (OSError, ValueError, RuntimeError):
+                pass
     return rules
 
 

@@ -3,11 +3,14 @@ its children with time limits, trusting nothing that comes back.
 
 For each child the grader makes a new socket pair and hands one end to the worker with the "fork"
 request: the child's messages arrive on the other end, so no child can reach another submission.
-Every message is validated (``protocol.parse_message``) and must come in order: "loaded", then per
-stage an optional "stage" request (answered with that stage's reference code, only once every
-earlier call is answered), one "outcome" per call, "done". Anything else is a protocol error of
-that call. A call that outlives its limit gets the child killed; the remaining calls of that
-function are skipped, the others run in a new child. After any surprise the worker is replaced.
+Every message is validated (``protocol.parse_message``) and must come in order: "locked" (the
+child has locked itself down: until then a failure is the worker's, not the student's), "loaded",
+then per stage an optional "stage" request (answered with that stage's reference code, only once
+every earlier call is answered), one "outcome" per call, "done". Anything else is a protocol error
+of that call. Time runs per message: only a complete message restarts a call's clock, and a child
+has at most the sum of its calls' limits. A call that outlives its limit gets the child killed; the
+remaining calls of that function are skipped, the others run in a new child. After any surprise
+the worker is replaced; a child that could not lock itself down is retried once on a new worker.
 """
 import array
 import select
@@ -22,7 +25,7 @@ from .tiers import WORKER_ENV
 
 GRACE = 1.0                 # seconds the hard limit adds to the child's own soft timer
 MAX_CHILDREN = 12           # per submission: crash loops end here
-MAX_BYTES = 256 << 20       # everything one child may send
+MAX_BYTES = 48 << 20        # everything one submission's children may send, together
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,11 @@ class Stop:
 @dataclass
 class Child:
     """What one child reported."""
+    locked: bool = False                             # it said it had locked itself down
     loaded: dict = None
     outcomes: dict = field(default_factory=dict)     # call id -> outcome body
     stop: Stop = None
+    received: int = 0                                # bytes it sent
 
 
 class Supervisor:
@@ -158,11 +163,11 @@ class Supervisor:
 
     # -- one child -----------------------------------------------------------------------------
 
-    def _child(self, notebooks, stages, sources):
+    def _child(self, notebooks, stages, sources, allowance=MAX_BYTES):
         """Run one child on ``stages`` ([{"calls", "inputs", "inject"}]); ``sources[k]``: the
-        reference code of stage k, or None. Returns a Child."""
+        reference code of stage k, or None; ``allowance``: the bytes it may send. Returns a Child."""
         mine, theirs = socket.socketpair()
-        session = _Session(mine, stages, sources)
+        session = _Session(mine, stages, sources, allowance)
         try:
             self._send_control({"op": "fork"}, fds=[theirs.fileno()])
             theirs.close()
@@ -181,15 +186,19 @@ class Supervisor:
             mine.close()
 
     def _follow(self, session):
-        deadline = time.monotonic() + self.limits.load_seconds
+        started = time.monotonic()
+        deadline = started + self.limits.load_seconds
+        last = started + self.limits.load_seconds + len(session.waiting) * (self.limits.call_seconds + GRACE)
         while True:
-            ready = select.select([session.sock, self.control], [], [], max(0.0, deadline - time.monotonic()))[0]
+            ready = select.select([session.sock, self.control], [], [],
+                                  max(0.0, min(deadline, last) - time.monotonic()))[0]
             if session.sock in ready:
                 chunk = session.sock.recv(1 << 20)
                 if not chunk:                                 # it closed its end: it has ended
                     return self._ended(session)
                 try:
-                    if session.feed(chunk):
+                    done, messages = session.feed(chunk)
+                    if done:
                         code = self._exit_code(kill=False)
                         if code != 0:
                             session.child.stop = Stop(protocol.CRASHED, _ended_how(code))
@@ -201,10 +210,11 @@ class Supervisor:
                     self._exit_code(kill=True)
                     self.restart()                          # a surprise: a fresh worker for what follows
                     return session.child
-                deadline = time.monotonic() + self.limits.call_seconds + GRACE
+                if messages and session.child.loaded:           # a call's clock starts at its turn
+                    deadline = time.monotonic() + self.limits.call_seconds + GRACE
             elif self.control in ready:
                 return self._ended(session)
-            elif time.monotonic() >= deadline:
+            elif time.monotonic() >= min(deadline, last):
                 self._exit_code(kill=True)
                 what = f"took longer than {self.limits.call_seconds:g} s (killed)" if session.child.loaded else \
                     f"loading the notebooks' definitions took longer than {self.limits.load_seconds:g} s"
@@ -223,14 +233,21 @@ class Supervisor:
     def run(self, notebooks, plan):
         """Run one submission: ``plan`` is [(calls, reference source or None, names to inject)]
         per stage. Returns (loaded, {call id: outcome body})."""
-        outcomes, loaded, retried = {}, None, set()
+        outcomes, loaded, retried, allowance, unlocked = {}, None, set(), MAX_BYTES, 0
         for _ in range(MAX_CHILDREN):
             todo = [(k, [c for c in calls if c["id"] not in outcomes]) for k, (calls, _, _) in enumerate(plan)]
             todo = [(k, calls) for k, calls in todo if calls]
             if not todo:
                 return loaded, outcomes
             stages = [{"calls": calls, "inputs": plan[k][1] is not None, "inject": plan[k][2]} for k, calls in todo]
-            child = self._child(notebooks, stages, [plan[k][1] for k, _ in todo])
+            child = self._child(notebooks, stages, [plan[k][1] for k, _ in todo], allowance)
+            allowance -= child.received
+            if not child.locked:                               # the worker's fault, not the student's
+                unlocked += 1
+                if unlocked > 1:
+                    raise WorkerDied(f"a child could not lock itself down twice ({child.stop and child.stop.message})")
+                self.restart()
+                continue
             loaded = loaded or child.loaded
             outcomes.update(child.outcomes)
             stop = child.stop
@@ -268,11 +285,11 @@ def _ended_how(code):
 class _Session:
     """One child's messages, checked against what may come next."""
 
-    def __init__(self, sock, stages, sources):
-        self.sock, self.sources, self.child = sock, sources, Child()
+    def __init__(self, sock, stages, sources, allowance=MAX_BYTES):
+        self.sock, self.sources, self.child, self.allowance = sock, sources, Child(), allowance
         self.waiting = [c["id"] for stage in stages for c in stage["calls"]]
         self.firsts = {stage["calls"][0]["id"]: k for k, stage in enumerate(stages) if stage["inputs"]}
-        self.sent, self.buffer, self.received = set(), bytearray(), 0
+        self.sent, self.buffer = set(), bytearray()
 
     def current(self):
         return self.waiting[0] if self.waiting else None
@@ -283,25 +300,30 @@ class _Session:
         try:
             while True:
                 chunk = self.sock.recv(1 << 20)
-                if not chunk or self.feed(chunk):
+                if not chunk or self.feed(chunk)[0]:
                     break
         except (BlockingIOError, protocol.ProtocolError, OSError):
             pass
 
     def feed(self, chunk):
-        """Take a chunk of the child's output; True once it said "done". ProtocolError on
-        anything malformed, oversized or out of order."""
-        self.received += len(chunk)
-        if self.received > MAX_BYTES:
-            raise protocol.ProtocolError(f"more than {MAX_BYTES >> 20} MB of output")
-        for line in protocol.read_messages(self.buffer, chunk):
+        """Take a chunk of the child's output: (it said "done", how many messages were complete).
+        ProtocolError on anything malformed, oversized or out of order."""
+        self.child.received += len(chunk)
+        if self.child.received > self.allowance:
+            raise protocol.ProtocolError(f"more than {MAX_BYTES >> 20} MB of output in all")
+        lines = protocol.read_messages(self.buffer, chunk)
+        for line in lines:
             if self._apply(protocol.parse_message(line)):
-                return True
-        return False
+                return True, len(lines)
+        return False, len(lines)
 
     def _apply(self, message):
         event, child, waiting = message["event"], self.child, self.waiting
-        if child.loaded is None:
+        if not child.locked:
+            if event != "locked":
+                raise protocol.ProtocolError(f"{event!r} before 'locked'")
+            child.locked = True
+        elif child.loaded is None:
             if event != "loaded":
                 raise protocol.ProtocolError(f"{event!r} before 'loaded'")
             child.loaded = message

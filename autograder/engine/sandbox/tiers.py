@@ -47,9 +47,12 @@ class Unavailable(RuntimeError):
 
 
 def _spec_dir(module):
+    """A package's folder, or a plain module's file (never the folder that holds it)."""
     spec = PathFinder.find_spec(module)
     if spec is None or not spec.origin and not spec.submodule_search_locations:
         return None
+    if not spec.submodule_search_locations:
+        return Path(spec.origin)
     return Path(spec.origin).parent if spec.origin and spec.origin != "namespace" else \
         Path(list(spec.submodule_search_locations)[0])
 

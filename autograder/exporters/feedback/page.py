@@ -13,7 +13,7 @@ from pathlib import Path
 from ... import course as _course
 from ...engine.compare import ATOL, RTOL, number
 from ...engine.files import write_atomic
-from ...engine.results import format_points
+from ...engine.results import NOTE_KINDS, format_points
 
 TITLE = "Fitting models"
 HERE = Path(__file__).resolve().parent
@@ -157,8 +157,8 @@ def render(record, late=None):
         counts=sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99),
         late={"penalty": late["penalty"], "hours": _hours(late["seconds"])} if late and late["penalty"] else None,
         problems=[{"message": p.message, "advice": ADVICE.get(p.kind, ADVICE["unreadable"])}
-                  for p in record.problems if p.kind != "renamed"],
-        notes=[p.message for p in record.problems if p.kind == "renamed"],
+                  for p in record.problems if p.kind not in NOTE_KINDS],
+        notes=[p.message for p in record.problems if p.kind in NOTE_KINDS],
         notebooks=list(notebooks.values()), sections=sections, atol=f"{ATOL:g}", rtol=f"{RTOL:g}")
 
 
