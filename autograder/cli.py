@@ -10,11 +10,20 @@ def _limits(args):
     return Limits(call_seconds=args.timeout)
 
 
+def _in_course(path, *default):
+    """``path`` as given, or ``default`` inside the course directory (wherever the command runs)."""
+    if path:
+        return path
+    from .course import current
+    return str(current().root.joinpath(*default))
+
+
 def _grade(args):
     from .engine.grading import grade_batch, records
     from .engine.ledger import Busy
     from .exporters import text
     started = time.perf_counter()
+    args.json = _in_course(args.json, "grading", "results.json")
     try:
         summaries, graded_now, tier = grade_batch(args.paths, args.json, jobs=args.jobs, tier=args.sandbox,
                                                   limits=_limits(args), force=args.force, wait=args.wait,
@@ -31,7 +40,11 @@ def _grade(args):
         if args.gradebook:
             from .course import current
             from .exporters import gradebook
-            gradebook.record(found)
+            try:
+                gradebook.record(found)
+            except (LookupError, ValueError) as error:     # no such assignment, cell or points: a stale gradebook
+                print(f"error: scores NOT recorded in the gradebook: {error}", file=sys.stderr)
+                return 2
             print(f"scores recorded in the nbgrader gradebook of {current().root} (nbgrader export, formgrader)")
         if args.gradescope:
             from .exporters import gradescope
@@ -62,6 +75,8 @@ def _feedback(args):
     from .engine.grading import records
     from .exporters.feedback.release import release
     started = time.perf_counter()
+    args.results = _in_course(args.results, "grading", "results.json")
+    args.out = _in_course(args.out, "grading", "feedback")
     found = release(records(args.results), flat=args.out, jobs=args.jobs)
     print(f"wrote {len(found)} feedback page(s) in {time.perf_counter() - started:.1f} s: feedback/<student>/<assignment>/ "
           f"(nbgrader release_feedback releases them) and {args.out}/<student>.html (for an LMS)")
@@ -89,8 +104,8 @@ def parser():
     sub = top.add_subparsers(dest="command", required=True)
     p = sub.add_parser("grade", help="grade submissions with the hidden tests")
     p.add_argument("paths", nargs="+", help="a submission folder, or a folder of them (nbgrader's submitted/)")
-    p.add_argument("--json", default="grading/results.json",
-                   help="results file (default grading/results.json); its .jsonl ledger makes reruns resume")
+    p.add_argument("--json", help="results file (default: grading/results.json in the course directory); "
+                                  "its .jsonl ledger makes reruns resume")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help=f"submissions graded in parallel (default: the number of cores, {os.cpu_count()})")
     p.add_argument("--timeout", type=float, default=3.0, help="seconds per call of a student function")
@@ -111,8 +126,8 @@ def parser():
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="pytest's own options")
     p.set_defaults(run=_pytest)
     p = sub.add_parser("feedback", help="one HTML feedback page per student, where nbgrader release_feedback finds it")
-    p.add_argument("--results", default="grading/results.json", help="results of `grade` (default grading/results.json)")
-    p.add_argument("--out", default="grading/feedback", help="also a flat folder of the pages (default grading/feedback)")
+    p.add_argument("--results", help="results of `grade` (default: grading/results.json in the course directory)")
+    p.add_argument("--out", help="also a flat folder of the pages (default: grading/feedback in the course directory)")
     p.add_argument("--jobs", type=int, default=1, help="pages rendered in parallel")
     p.set_defaults(run=_feedback)
     p = sub.add_parser("build", help="regenerate assignments/ and solutions/ from source/ with nbgrader")
