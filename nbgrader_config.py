@@ -22,6 +22,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # JupyterHub; an administrator creates it once (README, "JupyterHub"). Students' own
 # nbgrader_config.py names the same folder and the course id.
 c.Exchange.root = "/srv/nbgrader/exchange"
+# `nbgrader collect`: refuses a submission handed in under another student's name (nbgrader itself
+# only warns, with check_owner on) and never follows a symbolic link or copies a FIFO or device.
+c.ExchangeFactory.collect = "autograder.cycle.exchange.OwnerCheckedCollect"
 
 # `nbgrader autograde` and the formgrader's Autograde button: this project's sandboxed grader takes
 # the place of a kernel (same scores as `python -m autograder grade --gradebook`, nothing of the

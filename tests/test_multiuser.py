@@ -373,13 +373,7 @@ def test_the_course_collector_refuses_them(hub):
         assert not path.is_symlink() and path.owner() == INSTRUCTOR, path
 
 
-NO_NEW_PRIVS = ("engine bug: as a non-root user the restricted tier fails its probe with 'landlock_restrict_self: "
-                "Operation not permitted': harden.prepare_server must set PR_SET_NO_NEW_PRIVS before "
-                "landlock_restrict_self (bwrap sets it itself, and root has CAP_SYS_ADMIN)")
-
-
-@pytest.mark.parametrize("tier", ["auto", pytest.param("restricted", marks=pytest.mark.xfail(strict=True,
-                                                                                            reason=NO_NEW_PRIVS))])
+@pytest.mark.parametrize("tier", ["auto", "restricted"])
 def test_the_instructor_grades_without_root(hub, tier):
     done, records = hub.graded[tier]
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -407,7 +401,5 @@ def test_bens_conftest_never_ran(hub):
     assert not os.path.exists("/tmp/pwned-by-ben")
 
 
-@pytest.mark.xfail(strict=True, reason="nbgrader_config.py does not select the owner-checked collector yet: add "
-                                       f"c.ExchangeFactory.collect = {OWNER_CHECKED!r}")
 def test_the_repository_config_selects_the_owner_checked_collector():
     assert OWNER_CHECKED in (REPO / "nbgrader_config.py").read_text()

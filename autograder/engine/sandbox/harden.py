@@ -69,6 +69,7 @@ def prepare_server(policy):
         if policy.get("seccomp"):
             _SERVER["filter"] = _base_filter()
         if policy.get("landlock"):
+            _prctl(PR_SET_NO_NEW_PRIVS, 1)                   # Landlock's condition without CAP_SYS_ADMIN
             _landlock(policy["read"], landlock_abi(), scope=False)
     except Unsafe as error:
         _SERVER["unsafe"] = str(error)
