@@ -191,3 +191,10 @@ def test_gradescope_without_user_namespaces_an_honest_a_stub_and_an_attacking_up
     assert "LEAKED" not in found["leak"]["output"] and "1 while loading your notebooks" in found["leak"]["output"]
     loading = next(t for t in found["leak"]["tests"] if t["name"] == "Loading your notebooks")
     assert "LEAKED" in loading["output"] and loading["visibility"] == "after_due_date"
+
+
+def test_every_command_has_help():
+    for command in ("grade", "pytest", "feedback", "build", "demo", "gradescope", "gradescope build"):
+        done = subprocess.run([sys.executable, "-m", "autograder", *command.split(), "--help"], capture_output=True,
+                              text=True, cwd=COURSE.root)
+        assert done.returncode == 0 and "usage:" in done.stdout, (command, done.stderr)
