@@ -6,6 +6,17 @@ POINTS = {g.name: g.points for g in COURSE.graded}
 MAX = sum(POINTS.values())
 ENTRIES = COURSE.content.catalogue_entries()
 
+# gradient descent that changes phi0 in place (phi = phi0; phi -= ...): right values, wrong contract
+IN_PLACE = """
+def gradient_descent(grad, phi0, x, y, learning_rate, n_steps):
+    phi = phi0
+    path = [phi.copy()]
+    for _ in range(n_steps):
+        phi -= learning_rate * grad(phi, x, y)
+        path.append(phi.copy())
+    return np.array(path)
+"""
+
 
 def entry(name, function=None):
     """The catalogue entry of that name (of ``function``: two functions may share a name)."""

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.cycle.fabricate import make_submission
 
-from .helpers import COURSE, entry
+from .helpers import COURSE, IN_PLACE, entry
 
 pytestmark = pytest.mark.slow
 
@@ -30,15 +30,6 @@ def selfcheck(folder, timeout=None):
 
 HANG = "def line_search(f, max_dist=1.0, tol=1e-4, max_iter=10):\n    while True:\n        pass\n"
 EXIT = "def gabor_model(phi, x):\n    import os\n    os._exit(3)\n"
-IN_PLACE = """
-def gradient_descent(grad, phi0, x, y, learning_rate, n_steps):
-    phi = phi0
-    path = [phi.copy()]
-    for _ in range(n_steps):
-        phi -= learning_rate * grad(phi, x, y)
-        path.append(phi.copy())
-    return np.array(path)
-"""
 LIST_OF_LISTS = """
 def sgd(grad, phi0, x, y, batches, learning_rate):
     phi = np.array(phi0, dtype=float)

@@ -15,7 +15,7 @@ from autograder.engine.grading import grade
 from autograder.engine.results import to_json
 from autograder.exporters.feedback import render
 
-from .helpers import POINTS, by_student, entry
+from .helpers import IN_PLACE, POINTS, by_student, entry
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,15 +35,6 @@ def gradient_descent(grad, phi0, x, y, learning_rate, n_steps):
     return np.array([phi0] * (n_steps + 1), dtype=float)
 """
 ADAM_NO_CORRECTION = entry("no bias correction").source()
-IN_PLACE = """
-def gradient_descent(grad, phi0, x, y, learning_rate, n_steps):
-    phi = phi0
-    path = [phi.copy()]
-    for _ in range(n_steps):
-        phi -= learning_rate * grad(phi, x, y)
-        path.append(phi.copy())
-    return np.array(path)
-"""
 COUNTS_CALLS = """
 def step_decay(lr0, factor, every):
     calls = [0]
