@@ -428,3 +428,37 @@ def test_nbgrader_autograde_with_the_course_config_is_this_grader(demo):
     with Gradebook(url, "fitting-models") as gb:
         comment = gb.find_comment("adam", "5_adam", "fitting_models", "cai").auto_comment
     assert comment.startswith("Autograder: ") and "no bias correction" in comment
+
+
+def test_what_the_formgrader_shows_is_the_graders_not_the_students(demo, tmp_path):
+    """The autograded/ copies: a student's own outputs (any HTML: a script in the TA's session)
+    are cleared as nbgrader's ClearOutput does; cells with malformed nbgrader metadata do not stop
+    the class's copies; the grader's report and points are in the hidden-test cells."""
+    import subprocess
+    from autograder.cycle.fabricate import make_submission
+    result, _ = demo
+    root = tmp_path / "course"
+    shutil.copytree(result.root, root, ignore=shutil.ignore_patterns("kernel-*", "button", "nbgrader-*.db"))
+    folder = root / "submitted" / "zed" / course.assignment
+    make_submission(folder)
+    path = folder / course.notebooks[0]
+    nb = json.loads(path.read_text())
+    script = "<script>fetch('/api/terminals', {method: 'POST'})</script>"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    code[0]["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {"text/html": script}}]
+    code[1]["metadata"] = {"nbgrader": {"grade_id": 7, "solution": True}}
+    path.write_text(json.dumps(nb))
+    untouched = root / "autograded" / "ada" / course.assignment / course.notebooks[0]
+    before = untouched.stat().st_mtime_ns
+    assert "None" not in (root / "gradebook.db.recorded.json").read_text()     # the demo's stamps are real
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(root / "submitted"), "--gradebook"],
+                          cwd=root, capture_output=True, text=True, env=dict(os.environ, FITTING_COURSE_ROOT=str(root)))
+    assert done.returncode == 0, done.stderr[-2000:]
+    shown = root / "autograded" / "zed" / course.assignment
+    text = (shown / course.notebooks[0]).read_text()
+    assert "<script>" not in text and "/api/terminals" not in text
+    assert all((shown / nb).exists() for nb in course.notebooks)
+    assert untouched.stat().st_mtime_ns == before           # unchanged submissions: nothing rewritten
+    cell = next(c for c in json.loads(text)["cells"]
+                if c["metadata"].get("nbgrader", {}).get("grade_id") == "test_parabola_slope")
+    assert "hidden cases passed" in "".join(cell["outputs"][0]["text"]) and cell["outputs"][1]["data"]["text/plain"]

@@ -301,6 +301,28 @@ class _Echo:
     _worker.Channel.receive = receive
     _proto.encode_message = encode
 """),
+    "forged-numbers": ("sgd", """
+import sys
+class _Forge:
+    _proto = sys.modules["protocol"]
+    def encode(message, _encode=_proto.encode_message, _n=[0]):
+        if message.get("event") == "outcome" and message.get("kind") == "value":
+            _n[0] += 1
+            message = dict(message, output=[{"$array": [10 ** 400], "shape": [1], "dtype": "float64"},
+                                            {"$array": [], "shape": [0, 10 ** 30]}][_n[0] % 2])
+            if _n[0] % 3 == 0:
+                message["changed"] = [["phi0"]]
+        return _encode(message)
+    _proto.encode_message = encode
+"""),
+    "slow-answers": ("linear_gradient", """
+def linear_gradient(phi, x, y):
+    import signal, time
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)      # defeat the call's own timer, answer late
+    time.sleep(1.6)
+    r = phi[0] + phi[1] * x - y
+    return 2 * np.array([np.sum(r), np.sum(r * x)])
+"""),
     # -- text that breaks exporters ---------------------------------------------------------
     "surrogates": ("adam", """
 def adam(grad, phi0, x, y, batches, learning_rate, beta=0.9, gamma=0.99, eps=1e-8):
@@ -355,7 +377,7 @@ def test_an_attack_gains_nothing_and_the_next_submission_is_untouched(attacked, 
         assert all(s == POINTS[f] for f, s in scores.items() if f != function), (tier, name)
 
 
-COSTS_ALL = ("forged-loaded", "echo-the-reference")    # they garble their own messages: their own loss
+COSTS_ALL = ("forged-loaded", "echo-the-reference", "forged-numbers")    # they garble their own messages
 
 
 def test_forged_outputs_are_the_students_mistakes_not_the_graders(attacked):
@@ -363,7 +385,7 @@ def test_forged_outputs_are_the_students_mistakes_not_the_graders(attacked):
     failures that would ask for manual grading; a report of any size costs a few lines."""
     tier, records = attacked
     from autograder.engine.pool import MAX_PROBLEMS
-    for name in ("short-schedule", "odd-load-report"):
+    for name in ("short-schedule", "odd-load-report", "forged-numbers"):
         record = record_of(records, name)[0]
         assert not record.grader_failed, (tier, name, [c.message for c in record.cases if c.grader_error])
     odd = record_of(records, "odd-load-report")[0]
@@ -546,3 +568,23 @@ def test_a_child_that_cannot_lock_itself_down_is_the_workers_fault(monkeypatch):
                     supervisor.Child(locked=True, loaded={"defined": []}, outcomes={0: {"kind": "value"}})])
     fake._child = lambda *args: next(answers)
     assert fake.run([], plan)[1] == {0: {"kind": "value"}}
+
+
+def test_notebooks_that_are_not_text_cost_the_grader_little(tmp_path):
+    """Five notebooks of 20 MB of bytes that are not UTF-8: the grader's memory stays small (the
+    files reach the sandbox as bytes, 40 MB at most in all) and the class goes on."""
+    folder = tmp_path / "s"
+    make_submission(folder)
+    for notebook in COURSE.notebooks:
+        (folder / notebook).write_bytes(b"\xff" * (20 << 20))
+    script = ("import json, resource, sys\n"
+              "from autograder.engine.grading import grade\n"
+              "records, _ = grade([sys.argv[1]], jobs=1)\n"
+              "print(json.dumps({'mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10,"
+              " 'problems': [p.message for p in records[0].problems], 'score': float(records[0].score)}))")
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True, timeout=120,
+                          cwd=COURSE.root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["score"] == 0 and found["mb"] < 400, found["mb"]
+    assert sum("too large" in p for p in found["problems"]) == 3, found["problems"]

@@ -8,6 +8,7 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.cycle.fabricate import make_submission
@@ -213,3 +214,15 @@ def test_corpus_gets_fair_verdicts(tmp_path):
     named = s["naming_catalogued"]
     assert named.get("named", 0) >= 0.8 * named["total"]
     assert s["inplace_naming"] == {"named": s["by_kind"]["inplace"]}
+
+
+def test_a_number_where_a_number_is_asked_for_gets_no_note():
+    """float, numpy float64, a 0-d array: all numbers; a list where an array is asked for is noted."""
+    from autograder.engine import compare, protocol
+    expected = protocol.decode_output(protocol.encode_output(np.float64(2.0)))
+    for value in (2.0, np.float64(2.0), np.array(2.0)):
+        found = compare.compare(expected, protocol.decode_output(protocol.encode_output(value)))
+        assert found.passed and found.notes == (), (value, found.notes)
+    path = protocol.decode_output(protocol.encode_output(np.zeros((3, 2))))
+    found = compare.compare(path, protocol.decode_output(protocol.encode_output([[0.0, 0.0]] * 3)))
+    assert found.passed and "returned a list of list" in found.notes[0]

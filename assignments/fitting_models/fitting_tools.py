@@ -13,6 +13,7 @@ import ast
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -291,7 +292,11 @@ def validated(name):
     fails there unless the check cell of ``name`` above passed. Does nothing anywhere else (when
     the work is graded, the hidden tests below this line decide)."""
     if os.environ.get("NBGRADER_EXECUTION") == "validate" and name not in _CHECKED:
-        raise AssertionError(f"the check of `{name}` above did not pass: run its cell to see why")
+        error = getattr(sys, "last_value", None)           # IPython keeps the last cell's error here
+        if isinstance(error, NotImplementedError):
+            raise AssertionError(f"{name} is not implemented yet")
+        why = f": {type(error).__name__}: {str(error)[:300]}" if error is not None else " (run it to see why)"
+        raise AssertionError(f"{name} fails its check above{why}")
 
 
 def unchanged(now, before, name="phi0"):

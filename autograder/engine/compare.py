@@ -68,14 +68,18 @@ def _dtypes(output):
 
 def type_note(output, wanted):
     """A note when values were graded from another container than the contract's."""
-    if output.kind == "array" and output.type == "ndarray":
-        return ()
+    if output.kind == "array" and (output.type == "ndarray" or (wanted == "a number" and output.value.ndim == 0)):
+        return ()                                  # an array, or any number where a number is asked for
     if output.kind == "seq":
         inner = {i.type for i in output.value}
-        what = f"a {output.type}" + (f" of {inner.pop()}" if len(inner) == 1 else "")
+        what = _a(output.type) + (f" of {inner.pop()}" if len(inner) == 1 else "")
     else:
-        what = f"a {output.type}"
+        what = _a(output.type)
     return (f"your function returned {what}; it was graded on its values, but the contract asks for {wanted}",)
+
+
+def _a(noun):
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def low_precision(output):

@@ -80,9 +80,18 @@ def run(todo, sink, jobs=1, tier="auto", limits=Limits(), course=None):
 
 
 def grade(paths, jobs=1, tier="auto", limits=Limits()):
-    """Grade every submission under ``paths`` in memory: (Records sorted by student, Tier)."""
-    records = []
-    used = run(discover(paths), records.append, jobs, tier, limits)
+    """Grade every submission under ``paths`` in memory: (Records sorted by student, Tier). Each
+    Record carries what it was graded from (files and checks), as the batch's records do."""
+    todo, records = discover(paths), []
+    stamps = {os.fspath(s.path): (str(s.path.resolve()), fingerprint(s)) for s in todo}
+    version = checks_version()
+
+    def keep(record):
+        record.key, record.fingerprint = stamps[record.path]
+        record.checks_version = version
+        records.append(record)
+
+    used = run(todo, keep, jobs, tier, limits)
     return sorted(records, key=lambda r: r.student), used
 
 

@@ -234,14 +234,15 @@ def decode_output(encoded, depth=0, budget=None):
         raise BadOutput("too many values")
     if "$array" in encoded:
         values, shape = encoded["$array"], encoded.get("shape")
-        if not isinstance(values, list) or not _ints(shape) or len(shape) > 4 or math.prod(shape) != len(values):
+        if not isinstance(values, list) or not _ints(shape) or len(shape) > 4 or \
+                any(n > MAX_ELEMENTS for n in shape) or math.prod(shape) != len(values):
             raise BadOutput("malformed array")
         budget[0] -= len(values)
         if budget[0] < 0:
             raise BadOutput("too many values")
         try:
             array = np.array(values, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise BadOutput("malformed array") from None
         if array.ndim != 1 and len(values):
             raise BadOutput("malformed array")
@@ -455,6 +456,9 @@ def parse_message(raw):
         raise ProtocolError("unknown outcome kind")
     if message["event"] == "outcome" and message["kind"] == VALUE and "output" not in message:
         raise ProtocolError("a value without an output")
+    for key in ("changed", "unused", "defined"):          # names of arguments or functions
+        if key in message and not all(type(v) is str for v in message[key]):
+            raise ProtocolError(f"{key!r} holds something other than names")
     return _clean(message)
 
 

@@ -18,6 +18,7 @@ from .. import course as _course
 from .results import NOTE_KINDS, Problem
 
 MAX_NOTEBOOK_BYTES = 20 << 20
+MAX_SUBMISSION_BYTES = 40 << 20    # all its notebooks together
 MAX_FILES = 2000                   # files looked at per submission (fingerprint)
 
 
@@ -129,8 +130,8 @@ def _renamed(folder_fd, names, notebook):
 
 
 def read(submission, course=None):
-    """The submission's notebooks for the sandbox: ([{"name", "text"}], [Problem]); ``text`` is
-    None when the notebook cannot be used (the Problem says why)."""
+    """The submission's notebooks for the sandbox: ([{"name", "data"}], [Problem]); ``data`` is the
+    file's bytes (decoded in the sandbox), None when the notebook cannot be used (the Problem says why)."""
     course = course or _course.current()
     notebooks, problems = [], []
     try:
@@ -138,22 +139,27 @@ def read(submission, course=None):
     except OSError as error:
         why = "is a symbolic link" if error.errno == 40 else f"cannot be opened ({os.strerror(error.errno)})"
         problems.append(Problem("not_a_file", f"the submission folder {why}"))
-        return [{"name": nb, "text": None} for nb in course.notebooks], problems
+        return [{"name": nb, "data": None} for nb in course.notebooks], problems
+    left = MAX_SUBMISSION_BYTES
     try:
         names = sorted(os.listdir(folder_fd))[:MAX_FILES]
         for notebook in course.notebooks:
             name = notebook
             if notebook not in names:
                 name = _renamed(folder_fd, names, notebook) or notebook
-            data, kind, why = read_file(folder_fd, name, MAX_NOTEBOOK_BYTES)
+            data, kind, why = read_file(folder_fd, name, min(MAX_NOTEBOOK_BYTES, left))
+            if kind == "too_large" and left < MAX_NOTEBOOK_BYTES:
+                why = f"makes the submission too large ({MAX_SUBMISSION_BYTES >> 20} MB in all): clear the " \
+                      "notebooks' outputs and hand them in again"
+            left -= len(data or b"")
             if data is None:
                 problems.append(Problem(kind, f"{name} {why}", notebook))
-                notebooks.append({"name": notebook, "text": None})
+                notebooks.append({"name": notebook, "data": None})
                 continue
             if name != notebook:
                 problems.append(Problem("renamed", f"{notebook} was handed in as {name!r}: graded as {notebook}",
                                         notebook, name))
-            notebooks.append({"name": notebook, "text": data.decode("utf-8", errors="replace")})
+            notebooks.append({"name": notebook, "data": data})
     finally:
         os.close(folder_fd)
     return notebooks, problems

@@ -13,6 +13,8 @@ remaining calls of that function are skipped, the others run in a new child. Aft
 the worker is replaced; a child that could not lock itself down is retried once on a new worker.
 """
 import array
+import base64
+import json
 import select
 import socket
 import subprocess
@@ -26,6 +28,7 @@ from .tiers import WORKER_ENV
 GRACE = 1.0                 # seconds the hard limit adds to the child's own soft timer
 MAX_CHILDREN = 12           # per submission: crash loops end here
 MAX_BYTES = 48 << 20        # everything one submission's children may send, together
+SUBMISSION_SECONDS = 180    # wall time one submission may take (honest ones: about a second)
 
 
 @dataclass(frozen=True)
@@ -164,15 +167,17 @@ class Supervisor:
     # -- one child -----------------------------------------------------------------------------
 
     def _child(self, notebooks, stages, sources, allowance=MAX_BYTES):
-        """Run one child on ``stages`` ([{"calls", "inputs", "inject"}]); ``sources[k]``: the
-        reference code of stage k, or None; ``allowance``: the bytes it may send. Returns a Child."""
+        """Run one child on ``stages`` ([{"calls", "inputs", "inject"}]); ``notebooks``: the job's
+        notebooks, encoded (``encode_notebooks``); ``sources[k]``: the reference code of stage k,
+        or None; ``allowance``: the bytes it may send. Returns a Child."""
         mine, theirs = socket.socketpair()
-        session = _Session(mine, stages, sources, allowance)
+        session = _Session(mine, stages, sources, allowance, self.limits.call_seconds)
         try:
             self._send_control({"op": "fork"}, fds=[theirs.fileno()])
             theirs.close()
             try:
-                mine.sendall(protocol.encode_message({"notebooks": notebooks, "stages": stages}))
+                mine.sendall(b'{"notebooks":' + notebooks + b',"stages":' +
+                             protocol.encode_message(stages)[:-1] + b"}\n")
             except (BrokenPipeError, ConnectionResetError):      # it died before it read the job
                 return self._ended(session)
             return self._follow(session)
@@ -210,8 +215,14 @@ class Supervisor:
                     self._exit_code(kill=True)
                     self.restart()                          # a surprise: a fresh worker for what follows
                     return session.child
+                if session.late is not None:                   # an answer after its time: a timeout
+                    self._exit_code(kill=True)
+                    session.child.stop = Stop(protocol.TIMEOUT, f"took longer than {self.limits.call_seconds:g} s",
+                                              session.late)
+                    return session.child
                 if messages and session.child.loaded:           # a call's clock starts at its turn
                     deadline = time.monotonic() + self.limits.call_seconds + GRACE
+                    session.turn = time.monotonic()
             elif self.control in ready:
                 return self._ended(session)
             elif time.monotonic() >= min(deadline, last):
@@ -234,7 +245,11 @@ class Supervisor:
         """Run one submission: ``plan`` is [(calls, reference source or None, names to inject)]
         per stage. Returns (loaded, {call id: outcome body})."""
         outcomes, loaded, retried, allowance, unlocked = {}, None, set(), MAX_BYTES, 0
+        notebooks = encode_notebooks(notebooks)                  # once, not once per child
+        until = time.monotonic() + SUBMISSION_SECONDS
         for _ in range(MAX_CHILDREN):
+            if time.monotonic() > until:
+                break
             todo = [(k, [c for c in calls if c["id"] not in outcomes]) for k, (calls, _, _) in enumerate(plan)]
             todo = [(k, calls) for k, calls in todo if calls]
             if not todo:
@@ -270,11 +285,19 @@ class Supervisor:
                 for call in left:
                     if call["function"] == culprit["function"] and call is not culprit:
                         outcomes[call["id"]] = protocol.skipped(call["function"])
+        why = "used up the time one submission may take" if time.monotonic() > until else \
+            "crashed the grader's process too often"
         for calls, _, _ in plan:
             for call in calls:
-                outcomes.setdefault(call["id"], {"kind": protocol.CRASHED,
-                                                 "message": "not run: your code crashed the grader's process too often"})
+                outcomes.setdefault(call["id"], {"kind": protocol.CRASHED, "message": f"not run: your code {why}"})
         return loaded, outcomes
+
+
+def encode_notebooks(notebooks):
+    """The submission's notebooks ({"name", "data": bytes or None}) as JSON, their bytes in base64:
+    a third larger whatever they hold (as text, escapes would make some files six times larger)."""
+    return json.dumps([{"name": n["name"], "data": None if n["data"] is None else base64.b64encode(n["data"]).decode()}
+                       for n in notebooks], separators=(",", ":")).encode()
 
 
 def _ended_how(code):
@@ -285,8 +308,9 @@ def _ended_how(code):
 class _Session:
     """One child's messages, checked against what may come next."""
 
-    def __init__(self, sock, stages, sources, allowance=MAX_BYTES):
+    def __init__(self, sock, stages, sources, allowance=MAX_BYTES, seconds=None):
         self.sock, self.sources, self.child, self.allowance = sock, sources, Child(), allowance
+        self.seconds, self.turn, self.late = seconds, None, None     # a call's limit, its clock, a late call
         self.waiting = [c["id"] for stage in stages for c in stage["calls"]]
         self.firsts = {stage["calls"][0]["id"]: k for k, stage in enumerate(stages) if stage["inputs"]}
         self.sent, self.buffer = set(), bytearray()
@@ -313,8 +337,8 @@ class _Session:
             raise protocol.ProtocolError(f"more than {MAX_BYTES >> 20} MB of output in all")
         lines = protocol.read_messages(self.buffer, chunk)
         for line in lines:
-            if self._apply(protocol.parse_message(line)):
-                return True, len(lines)
+            if self._apply(protocol.parse_message(line)) or self.late is not None:
+                return self.late is None, len(lines)
         return False, len(lines)
 
     def _apply(self, message):
@@ -337,6 +361,10 @@ class _Session:
             if not waiting or message["call"] != waiting[0] or \
                     (waiting[0] in self.firsts and self.firsts[waiting[0]] not in self.sent):
                 raise protocol.ProtocolError("an outcome out of order")
+            if self.seconds and self.turn is not None and time.monotonic() - self.turn > self.seconds and \
+                    message["kind"] != protocol.TIMEOUT:       # its own timer was defeated (SIGALRM ignored)
+                self.late = waiting[0]
+                return False
             child.outcomes[waiting.pop(0)] = {k: v for k, v in message.items() if k not in ("event", "call")}
         elif event == "done" and not waiting:
             return True

@@ -17,6 +17,7 @@ This file imports nothing from the ``autograder`` package (inside the sandbox it
 only ``protocol.py``, ``harden.py`` and ``lazy.py``, which sit next to it.
 """
 import array
+import base64
 import importlib
 import json
 import os
@@ -77,8 +78,9 @@ def _load(notebooks):
     for notebook in notebooks:
         name = notebook["name"]
         chunks = []
-        if notebook.get("text") is not None:
-            defs = tools.parse_notebook(name, notebook["text"], own)
+        if notebook.get("data") is not None:
+            text = base64.b64decode(notebook["data"]).decode("utf-8", errors="replace")
+            defs = tools.parse_notebook(name, text, own)
             problems += [{"kind": p.kind, "notebook": name, "message": p.message} for p in defs.problems]
             broken.update(defs.broken)
             if defs.readable:
