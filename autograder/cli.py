@@ -7,7 +7,7 @@ import time
 
 def _limits(args):
     from .engine.sandbox.supervisor import Limits
-    return Limits(call_seconds=args.timeout)
+    return Limits(call_seconds=args.timeout, hide_reference=getattr(args, "hide_reference", False))
 
 
 def _in_course(path, *default):
@@ -112,6 +112,10 @@ def parser():
     p.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "restricted", "off"),
                    help="the sandbox tier: auto (the strongest that holds here, default), bwrap, restricted, "
                         "or off (student code then runs unconfined: only when you trust it)")
+    p.add_argument("--hide-reference", action="store_true",
+                   help="run the reference functions student code builds on in the grader, never in the sandbox, "
+                        "so that no one can copy them out through their own feedback (about 1-3 s more per "
+                        "submission; for feedback students see before the deadline; Gradescope always does)")
     p.add_argument("--details", action="store_true", help="print every student's per-function table")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded with these checks")
     p.add_argument("--wait", action="store_true", help="if another grader holds the results file, wait for it")

@@ -18,6 +18,7 @@ from autograder.engine.results import CaseResult, Problem, to_json
 from autograder.exporters.gradescope import Visibility, results
 
 from .helpers import COURSE, MAX, POINTS, entry
+from .test_hidden_reference import INTROSPECT, secret_lines
 
 
 def a_record(student="ann", wrong=(), problems=()):
@@ -173,7 +174,8 @@ def test_gradescope_without_user_namespaces_an_honest_a_stub_and_an_attacking_up
     for name, answers in [("honest", {}), ("stub", {"parabola_slope": None, "adam": None}),
                           ("attack", {"parabola_slope": ATTACK.format(scoring=str(scoring), notebook=str(notebook),
                                                                       results=str(root / "results" / "results.json"))}),
-                          ("leak", {"parabola_slope": LEAK})]:
+                          ("leak", {"parabola_slope": LEAK}),
+                          ("echo", {"gradient_descent_line_search": INTROSPECT})]:
         shutil.rmtree(root / "submission")
         make_submission(root / "submission")
         make_submission(root / "submission", answers)
@@ -191,6 +193,9 @@ def test_gradescope_without_user_namespaces_an_honest_a_stub_and_an_attacking_up
     assert "LEAKED" not in found["leak"]["output"] and "1 while loading your notebooks" in found["leak"]["output"]
     loading = next(t for t in found["leak"]["tests"] if t["name"] == "Loading your notebooks")
     assert "LEAKED" in loading["output"] and loading["visibility"] == "after_due_date"
+    # the reference functions ran in the grader (--hide-reference): nothing of them to copy out
+    echo = json.dumps(found["echo"])
+    assert "found 0 reference functions" in echo and not any(line in echo for line in secret_lines())
 
 
 def test_every_command_has_help():

@@ -83,15 +83,31 @@ class OwnerCheckedCollect(ExchangeCollect):
         return refused
 
     def do_copy(self, src, dest, log=None):
+        """Copy a submission as nbgrader does, without what ``_refused`` names; one that is too large
+        or too deep to copy whole (nbgrader would stop the collect of the whole class) gives only
+        its top-level files, with an error naming it."""
         student = os.path.basename(src).rsplit("+", 3)[0] if "+" in os.path.basename(src) else None
+        try:
+            self._copy_whole(src, dest, student)
+        except (_TooBig, RecursionError, OSError) as error:
+            shutil.rmtree(dest, ignore_errors=True)
+            why = "folders nested too deeply" if isinstance(error, RecursionError) else str(error)
+            self.log.error("%s could not be collected whole (%s): only its notebooks and timestamp are", src, why)
+            self._copy_top(src, dest, student)
+        if self.coursedir.groupshared:
+            for folder, _, files in os.walk(dest):
+                os.chmod(folder, (os.stat(folder).st_mode | 0o2770) & 0o2777)
+                for name in files:
+                    path = os.path.join(folder, name)
+                    os.chmod(path, (os.stat(path).st_mode | 0o660) & 0o777)
+
+    def _copy_whole(self, src, dest, student):
         refused = self._refused(src, student)
         for path, why in sorted(refused.items()):
             self.log.error("not collected: %s in %s is %s", path, src, why)
         dir_size = self.get_size(src)
         if dir_size > 1000 * self.coursedir.max_dir_size:
-            self.log.error("Directory size is too big")
-            raise RuntimeError(f"Directory size is too big. Size is {dir_size}, "
-                               f"maximum size is {1000 * self.coursedir.max_dir_size}")
+            raise _TooBig(f"{dir_size} bytes, more than CourseDirectory.max_dir_size")
         usual = ignore_patterns(exclude=self.coursedir.ignore, include=self.coursedir.include,
                                 max_file_size=self.coursedir.max_file_size, log=self.log)
 
@@ -100,9 +116,21 @@ class OwnerCheckedCollect(ExchangeCollect):
             return skipped | {n for n in names if os.path.relpath(os.path.join(folder, n), src) in refused}
 
         shutil.copytree(src, dest, symlinks=True, ignore=ignore)
-        if self.coursedir.groupshared:
-            for folder, _, files in os.walk(dest):
-                os.chmod(folder, (os.stat(folder).st_mode | 0o2770) & 0o2777)
-                for name in files:
-                    path = os.path.join(folder, name)
-                    os.chmod(path, (os.stat(path).st_mode | 0o660) & 0o777)
+
+    def _copy_top(self, src, dest, student):
+        """The notebooks and timestamp.txt directly in ``src``, within the size limits."""
+        os.makedirs(dest, exist_ok=True)
+        left = 1000 * self.coursedir.max_dir_size
+        for entry in sorted(os.scandir(src), key=lambda e: e.name):
+            info = entry.stat(follow_symlinks=False)
+            wanted = entry.name.endswith(".ipynb") or entry.name == "timestamp.txt"
+            if wanted and stat.S_ISREG(info.st_mode) and info.st_size <= min(left, 1000 * self.coursedir.max_file_size) \
+                    and not (self.check_owner and student is not None and self._owner(entry.path) != student):
+                shutil.copyfile(entry.path, os.path.join(dest, entry.name), follow_symlinks=False)
+                left -= info.st_size
+            elif wanted:
+                self.log.error("not collected: %s in %s (too large, or not a file of the student's)", entry.name, src)
+
+
+class _TooBig(Exception):
+    pass

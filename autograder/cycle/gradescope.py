@@ -152,7 +152,7 @@ def run_in_gradescope(root="/autograder", timeout=None, sandbox="auto"):
         started = time.perf_counter()
         try:
             done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--json", str(grade_json),
-                                   "--sandbox", sandbox, "--jobs", "1"],
+                                   "--sandbox", sandbox, "--jobs", "1", "--hide-reference"],
                                   cwd=root / "source", capture_output=True, text=True, timeout=timeout)
             log = done.stdout + done.stderr
         except subprocess.TimeoutExpired as expired:

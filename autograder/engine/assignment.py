@@ -79,12 +79,13 @@ def _plan(course):
         held |= stage.needs                # a restarted child gets everything its stage may hold
         calls = [every[i] for i in stage.ids]
         calls += [dict(every[i], id=own_ids[cases[i].id], own=True) for i in stage.ids if cases[i].id in own_ids]
-        found.append((calls, reference.source_for(held, course) if stage.needs else None, list(stage.inject)))
+        found.append((calls, tuple(sorted(reference.closure(held, course))) if stage.needs else None,
+                      list(stage.inject)))
     return tuple(found)
 
 
 def plan(course=None):
-    """[(calls, reference source or None, names to inject)] per stage. A function that builds on
+    """[(calls, names of the reference functions handed over or None, names to inject)] per stage. A function that builds on
     others runs each case twice: scored, with the reference versions of what it builds on; and,
     after its scored calls, for diagnosis only, with the student's own (``"own": true``)."""
     return _plan(_course_or_current(course))

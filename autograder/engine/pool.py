@@ -80,18 +80,27 @@ class WorkerPool:
         self.setup = setup(self.course, limits)
         self.secrets = secrets(self.course)
         self.keys = assignment.keys(self.course)               # outcome key of each call id
-        plan = assignment.plan(self.course)
+        plan = [(calls, self._handover(names), inject) for calls, names, inject in assignment.plan(self.course)]
         if only is not None:                                 # only some cases (pytest -k)
             wanted = set(only) | {assignment.OWN + i for i in only}
-            plan = [([c for c in calls if self.keys[c["id"]] in wanted], source, inject)
-                    for calls, source, inject in plan]
+            plan = [([c for c in calls if self.keys[c["id"]] in wanted], handover, inject)
+                    for calls, handover, inject in plan]
         self.plan = plan
+        self.oracle = reference.oracle(self.course) if limits.hide_reference else {}
         self.tier, self.first = self._first_worker(tier)
+
+    def _handover(self, names):
+        """How a stage's reference functions reach student code: their source, run in the sandbox
+        (fast); or, with ``hide_reference``, only their names: stand-ins that call them here."""
+        if names is None:
+            return None
+        return {"given": list(names)} if self.limits.hide_reference else \
+            {"inputs": reference.source_for(names, self.course)}
 
     def _supervisor(self, tier, slot):
         cpu = int(self.limits.load_seconds + len(self.keys) * self.limits.call_seconds) + 10
         return Supervisor(tier, self.helper_dir, dict(self.setup, policy=tier.policy(self.helper_dir, slot, cpu)),
-                          self.limits, self.secrets)
+                          self.limits, self.secrets, self.oracle)
 
     def _first_worker(self, requested):
         """The first worker, in the strongest tier whose probe passes (Unavailable if none)."""

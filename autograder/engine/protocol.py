@@ -397,6 +397,78 @@ def run_call(call, functions, env, seconds=None):
 
 
 # ---------------------------------------------------------------------------------------------
+# The oracle: the reference functions student code is given run in the grader
+# ---------------------------------------------------------------------------------------------
+#
+# A function handed to student code (a gradient, a loss, the line search an optimiser builds on)
+# is a proxy in the sandbox: each call is an "ask" message, the grader runs the reference and
+# replies, so no reference code ever enters the sandbox. An argument the grader cannot hold (the
+# student's own function, a random generator) stays in the sandbox as {"$ref": k}: the grader calls
+# it back ("call", answered by "answer"). A function the reference returns (a schedule) stays in
+# the grader, {"$ref": k} the other way. Values: None, booleans, numbers, short strings, numeric
+# arrays ({"$nd"}), lists and tuples ({"$seq"}); at most MAX_ELEMENTS numbers per message.
+
+VALUE_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")
+MAX_INT = 10 ** 6               # integers a reference function may be given (sizes, counts, seeds)
+
+
+def encode_value(value, refs, depth=0, budget=None):
+    """``value`` as JSON; what is not data joins ``refs`` (a list) and is sent as {"$ref": k}."""
+    budget = [MAX_ELEMENTS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ValueError("too many values")
+    if value is None or type(value) in (bool, float):
+        return value
+    if type(value) is int:
+        return value if abs(value) <= 1 << 62 else float(value)
+    if type(value) is str:
+        return value[:200]
+    if isinstance(value, (np.ndarray, np.generic)) and np.asarray(value).dtype.name in VALUE_DTYPES:
+        array = np.asarray(value)
+        budget[0] -= array.size
+        if budget[0] < 0:
+            raise ValueError("too many values")
+        return {"$nd": array.ravel().tolist(), "shape": list(array.shape), "dtype": array.dtype.name}
+    if isinstance(value, (list, tuple)) and depth < 3:
+        return {"$seq": [encode_value(v, refs, depth + 1, budget) for v in value], "tuple": isinstance(value, tuple)}
+    refs.append(value)
+    return {"$ref": len(refs) - 1}
+
+
+def decode_value(spec, ref, depth=0, budget=None):
+    """A value from ``encode_value`` (from the other side: checked); ``ref(k)``: what {"$ref": k} is."""
+    budget = [MAX_ELEMENTS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 3:
+        raise BadOutput("too many values")
+    if spec is None or type(spec) in (bool, float, str):
+        return spec
+    if type(spec) is int:
+        if abs(spec) > MAX_INT:
+            raise BadOutput(f"an integer beyond {MAX_INT}")
+        return spec
+    if type(spec) is dict and "$nd" in spec:
+        values, shape, dtype = spec["$nd"], spec.get("shape"), spec.get("dtype")
+        if not isinstance(values, list) or not _ints(shape) or len(shape) > 4 or dtype not in VALUE_DTYPES or \
+                any(n > MAX_ELEMENTS for n in shape) or math.prod(shape) != len(values):
+            raise BadOutput("malformed array")
+        budget[0] -= len(values)
+        if budget[0] < 0:
+            raise BadOutput("too many values")
+        try:
+            return np.array(values, dtype=dtype).reshape(shape)
+        except (TypeError, ValueError, OverflowError):
+            raise BadOutput("malformed array") from None
+    if type(spec) is dict and "$seq" in spec and type(spec["$seq"]) is list:
+        items = [decode_value(v, ref, depth + 1, budget) for v in spec["$seq"]]
+        return tuple(items) if spec.get("tuple") is True else items
+    if type(spec) is dict and type(spec.get("$ref")) is int:
+        return ref(spec["$ref"])
+    raise BadOutput("not a value")
+
+
+# ---------------------------------------------------------------------------------------------
 # Messages: one JSON object per line
 # ---------------------------------------------------------------------------------------------
 
@@ -415,9 +487,12 @@ MESSAGES = {
                 "unused": (list,)},
     "done": {},
     "probe": {"escaped": (list,), "error": (str,)},
+    # the oracle: a reference function called from the sandbox, and a callback's answer
+    "ask": {"ask": (int,), "name": (str,), "remote": (int,), "args": (dict,), "kwargs": (dict,)},
+    "answer": {"answer": (int,), "value": (type(None), bool, int, float, str, dict), "error": (str,)},
 }
 REQUIRED = {"exited": ("code",), "loaded": ("defined",), "stage": ("stage",), "outcome": ("call", "kind"),
-            "probe": ("escaped",)}
+            "probe": ("escaped",), "ask": ("ask", "args"), "answer": ("answer",)}
 
 
 def _clean(value, depth=0):
@@ -459,6 +534,8 @@ def parse_message(raw):
     for key in ("changed", "unused", "defined"):          # names of arguments or functions
         if key in message and not all(type(v) is str for v in message[key]):
             raise ProtocolError(f"{key!r} holds something other than names")
+    if message["event"] in ("ask", "answer"):       # their values are checked by decode_value
+        return message
     return _clean(message)
 
 

@@ -98,6 +98,21 @@ def source_for(names, course=None):
     return "import numpy as np\n\n" + "\n\n".join(sources[n] for n in sources if n in needed) + "\n"
 
 
+@lru_cache(maxsize=None)
+def _oracle(course):
+    from . import assignment
+    names = {n for _, given, _ in assignment.plan(course) for n in (given or ())}
+    namespace = {}
+    exec(compile(source_for(names, course), "<grader oracle>", "exec"), namespace)
+    return {name: namespace[name] for name in names}
+
+
+def oracle(course=None):
+    """The reference functions student code is given, by name: they run in the grader, called
+    from the sandbox (``protocol``, "the oracle")."""
+    return _oracle(_course_or_current(course))
+
+
 def test_inputs_source(course=None):
     """Source of the assignment's test inputs (not reference answers: sent with every job)."""
     return inspect.getsource(_course_or_current(course).content.inputs)

@@ -5,8 +5,11 @@ For each child the grader makes a new socket pair and hands one end to the worke
 request: the child's messages arrive on the other end, so no child can reach another submission.
 Every message is validated (``protocol.parse_message``) and must come in order: "locked" (the
 child has locked itself down: until then a failure is the worker's, not the student's), "loaded",
-then per stage an optional "stage" request (answered with that stage's reference code, only once
-every earlier call is answered), one "outcome" per call, "done". Anything else is a protocol error
+then per stage an optional "stage" request (answered with the reference functions the stage hands
+over, only once every earlier call is answered), one "outcome" per call, "done". With
+``Limits.hide_reference`` the answer holds only their names, and between those messages come
+"ask": a call of one of them, which runs here, in the grader (the oracle; it may call back what
+stayed in the sandbox, "call" and "answer"). Anything else is a protocol error
 of that call. Time runs per message: only a complete message restarts a call's clock, and a child
 has at most the sum of its calls' limits. A call that outlives its limit gets the child killed; the
 remaining calls of that function are skipped, the others run in a new child. After any surprise
@@ -14,12 +17,15 @@ the worker is replaced; a child that could not lock itself down is retried once 
 """
 import array
 import base64
+import collections
 import json
 import select
 import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .. import protocol
 from .harden import Unsafe
@@ -28,6 +34,7 @@ from .tiers import WORKER_ENV
 GRACE = 1.0                 # seconds the hard limit adds to the child's own soft timer
 MAX_CHILDREN = 12           # per submission: crash loops end here
 MAX_BYTES = 48 << 20        # everything one submission's children may send, together
+MAX_ASKS = 200_000          # calls of the oracle and callbacks per child (honest: a few thousand)
 SUBMISSION_SECONDS = 180    # wall time one submission may take (honest ones: about a second)
 
 
@@ -36,6 +43,7 @@ class Limits:
     call_seconds: float = 3.0      # per call of a student function
     load_seconds: float = 10.0     # parsing and running the notebooks' definitions
     memory_mb: int = 512           # address space a child may add to the worker's
+    hide_reference: bool = False   # the reference runs here, never in the sandbox (the oracle)
 
 
 class WorkerDied(Exception):
@@ -63,10 +71,11 @@ class Child:
 class Supervisor:
     """One worker process and its control socket."""
 
-    def __init__(self, tier, helper_dir, setup, limits=Limits(), secrets=()):
+    def __init__(self, tier, helper_dir, setup, limits=Limits(), secrets=(), oracle=None):
         """``setup``: the job's fixed part, with this worker's ``policy``; ``secrets``: files no
-        child may read (the probe tries)."""
+        child may read (the probe tries); ``oracle``: name -> the reference function handed over."""
         self.tier, self.helper_dir, self.setup, self.limits, self.secrets = tier, helper_dir, setup, limits, secrets
+        self.oracle = oracle or {}
         self.proc = None
         self.start()
 
@@ -166,12 +175,12 @@ class Supervisor:
 
     # -- one child -----------------------------------------------------------------------------
 
-    def _child(self, notebooks, stages, sources, allowance=MAX_BYTES):
+    def _child(self, notebooks, stages, given, allowance=MAX_BYTES):
         """Run one child on ``stages`` ([{"calls", "inputs", "inject"}]); ``notebooks``: the job's
-        notebooks, encoded (``encode_notebooks``); ``sources[k]``: the reference code of stage k,
-        or None; ``allowance``: the bytes it may send. Returns a Child."""
+        notebooks, encoded (``encode_notebooks``); ``given[k]``: what stage k hands over (``{"inputs":
+        source}``, or ``{"given": names}`` for the oracle), or None; ``allowance``: the bytes it may send. Returns a Child."""
         mine, theirs = socket.socketpair()
-        session = _Session(mine, stages, sources, allowance, self.limits.call_seconds)
+        session = _Session(mine, stages, given, allowance, self.limits.call_seconds, self.oracle)
         try:
             self._send_control({"op": "fork"}, fds=[theirs.fileno()])
             theirs.close()
@@ -195,10 +204,11 @@ class Supervisor:
         deadline = started + self.limits.load_seconds
         last = started + self.limits.load_seconds + len(session.waiting) * (self.limits.call_seconds + GRACE)
         while True:
+            session.deadline = min(deadline, last)            # the oracle's callbacks wait no longer
             ready = select.select([session.sock, self.control], [], [],
                                   max(0.0, min(deadline, last) - time.monotonic()))[0]
             if session.sock in ready:
-                chunk = session.sock.recv(1 << 20)
+                chunk = session.sock.recv(1 << 16)
                 if not chunk:                                 # it closed its end: it has ended
                     return self._ended(session)
                 try:
@@ -215,6 +225,8 @@ class Supervisor:
                     self._exit_code(kill=True)
                     self.restart()                          # a surprise: a fresh worker for what follows
                     return session.child
+                except _Expired:                                # its time ran out during a callback
+                    return self._timed_out(session)
                 if session.late is not None:                   # an answer after its time: a timeout
                     self._exit_code(kill=True)
                     session.child.stop = Stop(protocol.TIMEOUT, f"took longer than {self.limits.call_seconds:g} s",
@@ -226,11 +238,14 @@ class Supervisor:
             elif self.control in ready:
                 return self._ended(session)
             elif time.monotonic() >= min(deadline, last):
-                self._exit_code(kill=True)
-                what = f"took longer than {self.limits.call_seconds:g} s (killed)" if session.child.loaded else \
-                    f"loading the notebooks' definitions took longer than {self.limits.load_seconds:g} s"
-                session.child.stop = Stop(protocol.TIMEOUT, what, session.current())
-                return session.child
+                return self._timed_out(session)
+
+    def _timed_out(self, session):
+        self._exit_code(kill=True)
+        what = f"took longer than {self.limits.call_seconds:g} s (killed)" if session.child.loaded else \
+            f"loading the notebooks' definitions took longer than {self.limits.load_seconds:g} s"
+        session.child.stop = Stop(protocol.TIMEOUT, what, session.current())
+        return session.child
 
     def _ended(self, session):
         """The child ended before "done": take what it sent first (it is in the socket), then say why."""
@@ -242,8 +257,8 @@ class Supervisor:
     # -- one submission ------------------------------------------------------------------------
 
     def run(self, notebooks, plan):
-        """Run one submission: ``plan`` is [(calls, reference source or None, names to inject)]
-        per stage. Returns (loaded, {call id: outcome body})."""
+        """Run one submission: ``plan`` is [(calls, the reference functions handed over (see
+        ``_child``) or None, names to inject)] per stage. Returns (loaded, {call id: outcome body})."""
         outcomes, loaded, retried, allowance, unlocked = {}, None, set(), MAX_BYTES, 0
         notebooks = encode_notebooks(notebooks)                  # once, not once per child
         until = time.monotonic() + SUBMISSION_SECONDS
@@ -305,15 +320,50 @@ def _ended_how(code):
     return f"the process running your code ended ({how}): a crash, os._exit, or a memory limit"
 
 
+class _Expired(Exception):
+    """The child's time ran out while the oracle waited for a callback."""
+
+
+class _Abandoned(BaseException):
+    """The child gave up an ask (its timer fired, or it ended): unwind the reference (BaseException:
+    no ``except Exception`` in reference code stops it)."""
+
+
+class CallbackFailed(Exception):
+    """What the reference called back in the sandbox (the student's function) raised."""
+
+
+def _no_refs(k):
+    raise protocol.BadOutput("a reference where a value was expected")
+
+
+class _Callback:
+    """What stayed in the sandbox (the student's function, a random generator), as the reference
+    sees it: calling it, or a method of it, is a callback."""
+
+    def __init__(self, session, ask, ref):
+        self._session, self._ask, self._ref = session, ask, ref
+
+    def __call__(self, *args):
+        return self._session.callback(self._ask, self._ref, None, args)
+
+    def __getattr__(self, method):
+        if method.startswith("_"):
+            raise AttributeError(method)
+        return lambda *args: self._session.callback(self._ask, self._ref, method, args)
+
+
 class _Session:
     """One child's messages, checked against what may come next."""
 
-    def __init__(self, sock, stages, sources, allowance=MAX_BYTES, seconds=None):
-        self.sock, self.sources, self.child, self.allowance = sock, sources, Child(), allowance
+    def __init__(self, sock, stages, given, allowance=MAX_BYTES, seconds=None, oracle=None):
+        self.sock, self.given, self.child, self.allowance = sock, given, Child(), allowance
         self.seconds, self.turn, self.late = seconds, None, None     # a call's limit, its clock, a late call
         self.waiting = [c["id"] for stage in stages for c in stage["calls"]]
         self.firsts = {stage["calls"][0]["id"]: k for k, stage in enumerate(stages) if stage["inputs"]}
-        self.sent, self.buffer = set(), bytearray()
+        self.sent, self.buffer, self.queue, self.progress = set(), bytearray(), collections.deque(), 0
+        self.oracle, self.allowed, self.remotes = oracle or {}, set(), []     # the oracle's state
+        self.asks, self.callbacks, self.deadline = 0, 0, None
 
     def current(self):
         return self.waiting[0] if self.waiting else None
@@ -323,26 +373,37 @@ class _Session:
         self.sock.setblocking(False)
         try:
             while True:
-                chunk = self.sock.recv(1 << 20)
+                chunk = self.sock.recv(1 << 16)
                 if not chunk or self.feed(chunk)[0]:
                     break
         except (BlockingIOError, protocol.ProtocolError, OSError):
             pass
 
-    def feed(self, chunk):
-        """Take a chunk of the child's output: (it said "done", how many messages were complete).
-        ProtocolError on anything malformed, oversized or out of order."""
+    def _take(self, chunk):
         self.child.received += len(chunk)
         if self.child.received > self.allowance:
             raise protocol.ProtocolError(f"more than {MAX_BYTES >> 20} MB of output in all")
-        lines = protocol.read_messages(self.buffer, chunk)
-        for line in lines:
-            if self._apply(protocol.parse_message(line)) or self.late is not None:
-                return self.late is None, len(lines)
-        return False, len(lines)
+        self.queue.extend(protocol.read_messages(self.buffer, chunk))
+
+    def feed(self, chunk):
+        """Take a chunk of the child's output: (it said "done", how many messages of progress came:
+        not the oracle's). ProtocolError on anything malformed, oversized or out of order."""
+        self._take(chunk)
+        before = self.progress
+        while self.queue:
+            if self._apply(protocol.parse_message(self.queue.popleft())) or self.late is not None:
+                return self.late is None, self.progress - before
+        return False, self.progress - before
 
     def _apply(self, message):
         event, child, waiting = message["event"], self.child, self.waiting
+        if event == "ask" and child.loaded is not None:
+            try:
+                self._ask(message)
+            except _Abandoned:                      # the child moved on: its next message is queued
+                pass
+            return False
+        self.progress += 1
         if not child.locked:
             if event != "locked":
                 raise protocol.ProtocolError(f"{event!r} before 'locked'")
@@ -356,7 +417,8 @@ class _Session:
             if not waiting or self.firsts.get(waiting[0]) != stage or stage in self.sent:
                 raise protocol.ProtocolError("a stage out of order")
             self.sent.add(stage)
-            self.sock.sendall(protocol.encode_message({"inputs": self.sources[stage]}))
+            self.allowed |= set(self.given[stage].get("given", ()))
+            self.sock.sendall(protocol.encode_message(self.given[stage]))
         elif event == "outcome":
             if not waiting or message["call"] != waiting[0] or \
                     (waiting[0] in self.firsts and self.firsts[waiting[0]] not in self.sent):
@@ -371,3 +433,68 @@ class _Session:
         else:
             raise protocol.ProtocolError(f"an unexpected {event!r}")
         return False
+
+    # -- the oracle: the reference runs here, on what the student's code passes ------------------
+
+    def _ask(self, message):
+        """Run the reference function asked for and send the reply (an error is the student's)."""
+        ask = message["ask"]
+        self._count()
+        try:
+            if "remote" in message:
+                k = message["remote"]
+                function = self.remotes[k] if 0 <= k < len(self.remotes) else None
+            else:
+                function = self.oracle.get(message.get("name")) if message.get("name") in self.allowed else None
+            if not callable(function):
+                raise LookupError("not a function this stage was given")
+            ref = lambda k: _Callback(self, ask, k)  # noqa: E731
+            args = protocol.decode_value(message["args"], ref)
+            kwargs = {k: protocol.decode_value(v, ref) for k, v in message.get("kwargs", {}).items()}
+            if not isinstance(args, tuple):
+                raise protocol.BadOutput("not arguments")
+            with np.errstate(all="ignore"):
+                value = function(*args, **kwargs)
+            reply = {"reply": ask, "value": protocol.encode_value(value, self.remotes)}
+        except (_Expired, protocol.ProtocolError):
+            raise
+        except Exception as error:  # noqa: BLE001 - the reference, on whatever the student passed
+            reply = {"reply": ask, "error": protocol.clean_text(f"{type(error).__name__}: {error}", 300)}
+        self.sock.sendall(protocol.encode_message(reply))
+
+    def callback(self, ask, ref, method, args):
+        """Call what stayed in the sandbox (``ref`` of ``ask``) and wait for its answer; asks made
+        meanwhile (the student's function calls a given one) are served in between."""
+        self._count()
+        self.callbacks += 1
+        call = self.callbacks
+        self.sock.sendall(protocol.encode_message({"call": call, "ask": ask, "ref": ref, "method": method,
+                                                   "args": protocol.encode_value(tuple(args), [])}))
+        while True:
+            raw = self._next_raw()
+            message = protocol.parse_message(raw)
+            if message["event"] == "answer" and message["answer"] == call:
+                if "error" in message:
+                    raise CallbackFailed(message["error"])
+                return protocol.decode_value(message.get("value"), _no_refs)
+            if message["event"] == "ask":
+                self._ask(message)
+                continue
+            self.queue.appendleft(raw)             # anything else: the child gave up this ask
+            raise _Abandoned()
+
+    def _next_raw(self):
+        while not self.queue:
+            left = (self.deadline or time.monotonic()) - time.monotonic()
+            if left <= 0 or not select.select([self.sock], [], [], left)[0]:
+                raise _Expired()
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise _Abandoned()
+            self._take(chunk)
+        return self.queue.popleft()
+
+    def _count(self):
+        self.asks += 1
+        if self.asks > MAX_ASKS:
+            raise protocol.ProtocolError(f"more than {MAX_ASKS} calls of the functions it was given")

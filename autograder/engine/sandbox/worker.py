@@ -10,8 +10,10 @@ Each child gets its own socket (passed with the "fork" request), so nothing a su
 can reach the next one. Before it reads the submission, the child locks itself down
 (``harden.lock_down``: no new processes, no signals or ptrace outside itself, no network, no file
 writes, rlimits), then parses the student's notebooks, executes their definitions and runs the
-calls stage by stage, one ``outcome`` message per call. The reference code a stage needs reaches
-it only when the stage starts, after every function it could answer for was checked.
+calls stage by stage, one ``outcome`` message per call. The reference functions a stage hands to
+student code reach it only when the stage starts, after every function they could answer for was
+checked: as source code, or (``hide_reference``) as stand-ins (``Channel.given``) that ask the
+grader to run them, so that no reference code ever enters the sandbox.
 
 This file imports nothing from the ``autograder`` package (inside the sandbox it does not exist):
 only ``protocol.py``, ``harden.py`` and ``lazy.py``, which sit next to it.
@@ -51,22 +53,75 @@ PRELOAD = ("math", "cmath", "random", "itertools", "functools", "collections", "
 # The child: one submission
 # ---------------------------------------------------------------------------------------------
 
+class GivenFunctionError(Exception):
+    """A function the grader gave raised (the reference, on the arguments your code passed)."""
+
+
 class Channel:
     """The child's end of its submission socket (what comes from the grader is trusted)."""
 
     def __init__(self, sock):
         self.sock, self.buffer, self.lines = sock, bytearray(), []
+        self.asks, self.refs = 0, {}          # asks made; per open ask, what stays here ({"$ref": k})
 
     def send(self, message):
         self.sock.sendall(protocol.encode_message(message))
 
-    def receive(self):
+    def _next(self):
         while not self.lines:
-            chunk = self.sock.recv(1 << 20)
+            chunk = self.sock.recv(1 << 16)
             if not chunk:
                 raise EOFError("the grader closed the channel")
             self.lines += protocol.read_messages(self.buffer, chunk, limit=None)
         return json.loads(self.lines.pop(0))
+
+    def receive(self):
+        """The grader's next message that is not the oracle's (a late reply or callback of an ask
+        that was given up, after a timeout, is dropped)."""
+        while True:
+            message = self._next()
+            if "reply" not in message and "call" not in message:
+                return message
+
+    def given(self, name=None, remote=None):
+        """A stand-in for a function the grader runs: the reference ``name``, or an object the
+        reference returned (``remote``)."""
+        def call(*args, **kwargs):
+            return self.ask(name, remote, args, kwargs)
+        call.__name__ = call.__qualname__ = name or "function"
+        return call
+
+    def ask(self, name, remote, args, kwargs):
+        self.asks += 1
+        ask, refs = self.asks, []
+        message = {"event": "ask", "ask": ask, "args": protocol.encode_value(tuple(args), refs),
+                   "kwargs": {k: protocol.encode_value(v, refs) for k, v in kwargs.items()}}
+        message.update({"name": name} if remote is None else {"remote": remote})
+        self.refs[ask] = refs
+        try:
+            self.send(message)
+            while True:
+                message = self._next()
+                if message.get("reply") == ask:
+                    if "error" in message:
+                        raise GivenFunctionError(f"{name or 'the function'} raised {message['error']}")
+                    return protocol.decode_value(message["value"], lambda k: self.given(remote=k))
+                if "call" in message and message["ask"] in self.refs:
+                    self._answer(message)
+        finally:
+            del self.refs[ask]
+
+    def _answer(self, call):
+        """A callback of the reference: one of the arguments that stayed here, called."""
+        target = self.refs[call["ask"]][call["ref"]]
+        try:
+            function = getattr(target, call["method"]) if call["method"] else target
+            args = protocol.decode_value(call["args"], lambda k: None)
+            value = protocol.encode_value(function(*args), [])
+            answer = {"event": "answer", "answer": call["call"], "value": value}
+        except Exception as error:  # noqa: BLE001 - the student's function may raise anything
+            answer = {"event": "answer", "answer": call["call"], "error": protocol.describe(error)}
+        self.send(answer)
 
 
 def _load(notebooks):
@@ -115,9 +170,11 @@ def child_main(sock):
     channel.send({"event": "loaded", "defined": sorted(functions), **found})
     timed_out, own = set(), {}          # own: the student's versions of what the reference replaced
     for index, stage in enumerate(job["stages"]):
-        if stage["inputs"]:             # the grader sends the stage's reference code only now
+        if stage["inputs"]:             # the grader hands over the stage's reference functions only now
             channel.send({"event": "stage", "stage": index})
-            exec(compile(channel.receive()["inputs"], "<grader inputs>", "exec"), env["inputs"])
+            handover = channel.receive()      # their source, or only their names (hide_reference)
+            exec(compile(handover.get("inputs", ""), "<grader inputs>", "exec"), env["inputs"])
+            env["inputs"].update({name: channel.given(name) for name in handover.get("given", ())})
             for namespace in namespaces.values():     # builds-on: the reference in their place
                 for name in stage["inject"]:
                     own.setdefault((id(namespace), name), (namespace, namespace.get(name)))
