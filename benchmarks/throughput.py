@@ -8,7 +8,8 @@ mistake, stubs; see autograder/fabricate.py) in a temporary nbgrader course, gra
 `python -m autograder grade submitted/ --jobs J`, and reports seconds per submission, the grader's
 peak memory, the cores kept busy, and the ratio to the floor: the time to run one student's
 functions on every hidden case once in a warm Python process (measured in the same run). It runs
-the real `nbgrader autograde` on the first K submissions and checks that both give the same total
+the real `nbgrader autograde` (nbgrader's own preprocessors: the notebooks run in kernels, not the course
+config's sandboxed grader) on the first K submissions and checks that both give the same total
 per student. Timings on a shared machine are noisy: compare ratios from one run.
 """
 import argparse
@@ -81,13 +82,13 @@ def cpu_ticks():
     return sum(fields) - idle, sum(fields)
 
 
-def ours(submitted, jobs, out):
+def ours(submitted, jobs, out, extra=()):
     """Wall seconds, the grader's peak RSS (MB) and the cores kept busy (the whole machine's CPU
     use during the run, from /proc/stat: it counts the sandboxed workers too), for one batch."""
     busy0, total0 = cpu_ticks()
     started = time.perf_counter()
     done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "autograder", "grade",
-                           str(submitted), "--jobs", str(jobs), "--json", str(out), "--force"],
+                           str(submitted), "--jobs", str(jobs), "--json", str(out), "--force", *extra],
                           capture_output=True, text=True, cwd=ROOT)
     wall = time.perf_counter() - started
     if done.returncode != 0:
@@ -102,10 +103,14 @@ def totals_ours(results):
 
 
 def nbgrader_autograde(course_root, students, where):
-    """Run the real `nbgrader autograde` (one command) on a course holding only ``students``;
+    """Run the real `nbgrader autograde` (one command, in kernels) on a course holding only ``students``;
     (wall seconds, {student: total})."""
     from nbgrader.api import Gradebook
+    from nbgrader.converters import Autograde
     root = new_course(where)
+    own = [f"{p.__module__}.{p.__name__}" for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+    with open(root / "nbgrader_config.py", "a") as f:      # nbgrader's own autograde: kernels, not this grader
+        f.write(f"\nc.Autograde.autograde_preprocessors = {own!r}\n")
     for student in students:
         shutil.copytree(course_root / "submitted" / student, root / "submitted" / student)
     build.nbgrader("generate_assignment", course.assignment, "--force", root=root)
@@ -122,6 +127,8 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[20, 200, 1000])
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--nbgrader", type=int, default=10, help="submissions also graded by nbgrader autograde")
+    parser.add_argument("--hide-reference", action="store_true", help="grade with --hide-reference (the oracle)")
+    parser.add_argument("--sandbox", default="auto", help="the sandbox tier to grade in (default auto)")
     args = parser.parse_args(argv)
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
 
@@ -134,7 +141,8 @@ def main(argv=None):
             measured = floor(submitted / "student0000" / course.assignment)
             base = measured if base is None else min(base, measured)      # one floor for every row
             for jobs in args.jobs:
-                wall, peak, busy = ours(submitted, jobs, root / f"results-{jobs}.json")
+                wall, peak, busy = ours(submitted, jobs, root / f"results-{jobs}.json",
+                                        ["--sandbox", args.sandbox] + (["--hide-reference"] if args.hide_reference else []))
                 rows.append(dict(n=n, jobs=jobs, wall=wall, peak=peak, busy=busy))
                 print(f"N={n:5d} jobs={jobs}: {wall:7.1f} s, {wall / n:.3f} s/submission, "
                       f"grader peak {peak:.0f} MB, {busy:.2f} cores busy", flush=True)

@@ -86,7 +86,8 @@ class WorkerPool:
             plan = [([c for c in calls if self.keys[c["id"]] in wanted], handover, inject)
                     for calls, handover, inject in plan]
         self.plan = plan
-        self.oracle = reference.oracle(self.course) if limits.hide_reference else {}
+        given = {n for _, handover, _ in plan for n in (handover or {}).get("given", ())}
+        self.oracle = reference.oracle(given, self.course) if limits.hide_reference else {}
         self.tier, self.first = self._first_worker(tier)
 
     def _handover(self, names):

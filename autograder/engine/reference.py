@@ -99,18 +99,16 @@ def source_for(names, course=None):
 
 
 @lru_cache(maxsize=None)
-def _oracle(course):
-    from . import assignment
-    names = {n for _, given, _ in assignment.plan(course) for n in (given or ())}
+def _oracle(names, course):
     namespace = {}
     exec(compile(source_for(names, course), "<grader oracle>", "exec"), namespace)
     return {name: namespace[name] for name in names}
 
 
-def oracle(course=None):
-    """The reference functions student code is given, by name: they run in the grader, called
-    from the sandbox (``protocol``, "the oracle")."""
-    return _oracle(_course_or_current(course))
+def oracle(names, course=None):
+    """The reference functions ``names`` by name, to run in the grader when student code calls
+    their stand-ins in the sandbox (``--hide-reference``, "the oracle" in ``protocol``)."""
+    return _oracle(frozenset(names), _course_or_current(course))
 
 
 def test_inputs_source(course=None):
