@@ -88,7 +88,7 @@ def secret_lines():
 
 
 def graded(root, tier, hide):
-    records, used = grade([root], jobs=1, tier=tier, limits=Limits(call_seconds=1.0, hide_reference=hide))
+    records, used = grade([root], jobs=1, tier=tier, limits=Limits(hide_reference=hide))
     assert used.name == tier
     return by_student(records)
 
@@ -126,7 +126,7 @@ def test_asking_for_more_or_hanging_costs_that_function_only(hidden, name, funct
     assert got[function] == 0 and all(got[f] == POINTS[f] for f in got if f != function), got
     assert not record.grader_failed
     message = record.cases_of(function)[0].message
-    expected = "not a function this stage was given" if function == "sgd" else "took longer than 1 s"
+    expected = "not a function this stage was given" if function == "sgd" else "took longer than 3 s"
     assert expected in message, message
 
 
@@ -144,3 +144,101 @@ def test_without_the_option_the_same_echo_reaches_the_record(tmp_path):
     text = json.dumps([to_json(r) for r in records.values()])
     assert any(line in text for line in secret_lines())
     assert "found 0 reference functions" not in records["03-introspect"].cases_of("gradient_descent_line_search")[0].message
+
+
+# -- red team 4: what a child can make the grader itself do ------------------------------------
+CHANNEL = """
+    import gc, signal, sys
+    channel = next(o for o in gc.get_objects() if type(o).__name__ == "Channel")
+    encode = sys.modules["protocol"].encode_message
+"""
+FLOOD = """
+def sgd(grad, phi0, x, y, batches, learning_rate):""" + CHANNEL + """
+    asks = [{"event": "ask", "ask": 10 ** 6 + i, "name": "no_such_function", "args": {"$seq": [], "tuple": True}}
+            for i in range(20000)]
+    channel.sock.sendall(b"".join(encode(a) for a in asks))     # never reads a reply
+    return phi0
+"""
+BIG_POWERS = """
+def sgd_momentum(grad, phi0, x, y, batches, learning_rate, beta):""" + CHANNEL + """
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    channel.given("step_decay")(1, 10 ** 6, 1)                    # its schedule stays in the grader: remote 0
+    asks = [{"event": "ask", "ask": 10 ** 6 + i, "remote": 0, "args": {"$seq": [10 ** 6], "tuple": True}}
+            for i in range(30)]                                   # 10**6 ** 10**6, thirty times
+    channel.sock.sendall(b"".join(encode(a) for a in asks))
+    for _ in asks:
+        channel._next()
+    raise RuntimeError("all answered")
+"""
+BIG_TUPLES = """
+def adam(grad, phi0, x, y, batches, learning_rate, beta=0.9, gamma=0.99, eps=1e-8):""" + CHANNEL + """
+    phi = {"$seq": [0, {"$seq": [0] * 300, "tuple": True}], "tuple": True}      # phi[1] * x: 3e8 items
+    asks = [{"event": "ask", "ask": 10 ** 6 + i, "name": "linear_model", "args": {"$seq": [phi, 10 ** 6], "tuple": True}}
+            for i in range(3)]
+    channel.sock.sendall(b"".join(encode(a) for a in asks))
+    for _ in asks:
+        channel._next()
+    raise RuntimeError("all answered")
+"""
+ASK_AFTER_DONE = """
+import sys
+class _Linger:
+    _proto = sys.modules["protocol"]
+    def encode(message, _encode=_proto.encode_message):
+        if message.get("event") == "done":
+            import gc, signal, time
+            channel = next(o for o in gc.get_objects() if type(o).__name__ == "Channel")
+            ask = {"event": "ask", "ask": 987654, "name": "line_search", "args": {"$seq": [{"$ref": 0}], "tuple": True}}
+            channel.sock.sendall(_encode(message) + _encode(ask))      # "done", then an ask behind it
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            time.sleep(3)
+            channel.sock.sendall(b" ")
+            while True:
+                time.sleep(1000)                                        # never exits
+        return _encode(message)
+    _proto.encode_message = encode
+"""
+
+
+def grade_in_a_process(root, tier, hide, seconds=240):
+    """``python -m autograder grade`` in a process of its own, bounded: (records by student, the
+    largest resident size of it and its workers, MB)."""
+    import resource
+    import subprocess
+    import sys
+    out = root.parent / f"{root.name}.json"
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], timeout=%d); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" % seconds)
+    done = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "autograder", "grade", str(root),
+                           "--json", str(out), "--jobs", "1", "--timeout", "1", "--sandbox", tier]
+                          + (["--hide-reference"] if hide else []),
+                          capture_output=True, text=True, cwd=COURSE.root, timeout=seconds + 30)
+    assert done.returncode == 0, done.stderr[-3000:]
+    del resource
+    records = {r["student"]: r for r in json.loads(out.read_text())["submissions"]}
+    return records, int(done.stdout.split()[-1]) / 1024
+
+
+@pytest.mark.parametrize("hide", [True, False], ids=["hidden", "default"])
+def test_a_child_cannot_hold_or_swell_the_grader(tmp_path, hide):
+    """Asks written and never read (the grader's replies once blocked it forever, in both modes),
+    a schedule asked for 10**6 ** 10**6, tuples multiplied into 3e8 items, an ask behind "done"
+    (it made the record the grader's failure): each costs the function that did it, no more."""
+    tier = "bwrap" if available("bwrap") else "restricted"
+    root = tmp_path / "class"
+    attacks = {"a-flood": ("sgd", FLOOD), "b-powers": ("sgd_momentum", BIG_POWERS),
+               "c-tuples": ("adam", BIG_TUPLES)}
+    for name, (function, code) in attacks.items():
+        make_submission(root / name, {function: code})
+    from autograder.cycle.fabricate import correct_answers
+    make_submission(root / "d-ask-after-done", {"adam": ASK_AFTER_DONE + correct_answers()["adam"]})
+    make_submission(root / "e-honest")
+    records, peak_mb = grade_in_a_process(root, tier, hide)
+    for name, (function, _) in attacks.items():
+        got = {f["function"]: f["score"] for f in records[name]["functions"]}
+        assert got[function] == 0 and sum(got.values()) == MAX - POINTS[function], (name, got)
+    late = records["d-ask-after-done"]
+    assert late["score"] == MAX and not any(c.get("grader_error") for c in late["cases"]), late["problems"]
+    assert all(p.get("kind") != "grader_error" for p in late["problems"]), late["problems"]
+    assert records["e-honest"]["score"] == MAX
+    assert peak_mb < 1500, peak_mb

@@ -440,6 +440,23 @@ def encode_value(value, refs, depth=0, budget=None):
     return {"$ref": len(refs) - 1}
 
 
+def for_reference(value, passthrough=()):
+    """A decoded argument as the grader's reference is given it: integers and floats as numpy
+    scalars (no big-integer arithmetic: ``10**6 ** 10**6`` wraps instead of taking seconds), lists
+    and tuples as arrays, nothing of more than one dimension (no broadcasting into a matrix): the
+    reference then costs at most a pass over MAX_ELEMENTS numbers. ``passthrough``: types kept."""
+    if value is None or isinstance(value, (bool, str, passthrough)):
+        return value
+    if type(value) is int:
+        return np.int64(value)
+    if type(value) is float:
+        return np.float64(value)
+    array = np.asarray(value)
+    if array.dtype == object or array.ndim > 1:
+        raise BadOutput("the functions you are given take numbers and vectors")
+    return array
+
+
 def decode_value(spec, ref, depth=0, budget=None):
     """A value from ``encode_value`` (from the other side: checked); ``ref(k)``: what {"$ref": k} is."""
     budget = [MAX_ELEMENTS] if budget is None else budget
@@ -461,9 +478,10 @@ def decode_value(spec, ref, depth=0, budget=None):
         if budget[0] < 0:
             raise BadOutput("too many values")
         try:
-            return np.array(values, dtype=dtype).reshape(shape)
+            array = np.array(values, dtype=dtype).reshape(shape)
         except (TypeError, ValueError, OverflowError):
             raise BadOutput("malformed array") from None
+        return array[()] if array.ndim == 0 else array        # a numpy scalar stays one
     if type(spec) is dict and "$seq" in spec and type(spec["$seq"]) is list:
         items = [decode_value(v, ref, depth + 1, budget) for v in spec["$seq"]]
         return tuple(items) if spec.get("tuple") is True else items

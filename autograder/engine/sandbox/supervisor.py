@@ -200,6 +200,7 @@ class Supervisor:
             mine.close()
 
     def _follow(self, session):
+        session.sock.setblocking(False)         # select before every read; sends wait in ``send``
         started = time.monotonic()
         deadline = started + self.limits.load_seconds
         last = started + self.limits.load_seconds + len(session.waiting) * (self.limits.call_seconds + GRACE)
@@ -208,7 +209,10 @@ class Supervisor:
             ready = select.select([session.sock, self.control], [], [],
                                   max(0.0, min(deadline, last) - time.monotonic()))[0]
             if session.sock in ready:
-                chunk = session.sock.recv(1 << 16)
+                try:
+                    chunk = session.sock.recv(1 << 16)
+                except BlockingIOError:
+                    continue
                 if not chunk:                                 # it closed its end: it has ended
                     return self._ended(session)
                 try:
@@ -363,21 +367,38 @@ class _Session:
         self.firsts = {stage["calls"][0]["id"]: k for k, stage in enumerate(stages) if stage["inputs"]}
         self.sent, self.buffer, self.queue, self.progress = set(), bytearray(), collections.deque(), 0
         self.oracle, self.allowed, self.remotes = oracle or {}, set(), []     # the oracle's state
-        self.asks, self.callbacks, self.deadline = 0, 0, None
+        self.asks, self.callbacks, self.deadline, self.ended = 0, 0, None, False
 
     def current(self):
         return self.waiting[0] if self.waiting else None
 
     def drain(self):
-        """Take whatever the child sent that is still unread (it has ended, or the worker has)."""
-        self.sock.setblocking(False)
+        """Take whatever the child sent that is still unread (it has ended, or the worker has): its
+        outcomes count, its asks are not served."""
+        self.ended = True
         try:
             while True:
                 chunk = self.sock.recv(1 << 16)
                 if not chunk or self.feed(chunk)[0]:
                     break
-        except (BlockingIOError, protocol.ProtocolError, OSError):
+        except (BlockingIOError, protocol.ProtocolError, OSError, _Expired):
             pass
+
+    def send(self, data):
+        """Send ``data`` to the child by its deadline: False if it has gone. A child that does not
+        read cannot hold the grader (the socket never blocks): _Expired, its timeout."""
+        view = memoryview(data)
+        while view:
+            left = (self.deadline or time.monotonic()) - time.monotonic()
+            if left <= 0 or not select.select([], [self.sock], [], left)[1]:
+                raise _Expired()
+            try:
+                view = view[self.sock.send(view):]
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                return False
+        return True
 
     def _take(self, chunk):
         self.child.received += len(chunk)
@@ -397,7 +418,9 @@ class _Session:
 
     def _apply(self, message):
         event, child, waiting = message["event"], self.child, self.waiting
-        if event == "ask" and child.loaded is not None:
+        if event == "ask" and child.loaded is not None and self.oracle:
+            if self.ended:                          # the child has gone: nobody waits for the reply
+                return False
             try:
                 self._ask(message)
             except _Abandoned:                      # the child moved on: its next message is queued
@@ -418,7 +441,7 @@ class _Session:
                 raise protocol.ProtocolError("a stage out of order")
             self.sent.add(stage)
             self.allowed |= set(self.given[stage].get("given", ()))
-            self.sock.sendall(protocol.encode_message(self.given[stage]))
+            self.send(protocol.encode_message(self.given[stage]))     # if it has gone, the end is seen next
         elif event == "outcome":
             if not waiting or message["call"] != waiting[0] or \
                     (waiting[0] in self.firsts and self.firsts[waiting[0]] not in self.sent):
@@ -440,6 +463,8 @@ class _Session:
         """Run the reference function asked for and send the reply (an error is the student's)."""
         ask = message["ask"]
         self._count()
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise _Expired()                        # asks do not restart a call's clock
         try:
             if "remote" in message:
                 k = message["remote"]
@@ -450,9 +475,11 @@ class _Session:
                 raise LookupError("not a function this stage was given")
             ref = lambda k: _Callback(self, ask, k)  # noqa: E731
             args = protocol.decode_value(message["args"], ref)
-            kwargs = {k: protocol.decode_value(v, ref) for k, v in message.get("kwargs", {}).items()}
             if not isinstance(args, tuple):
                 raise protocol.BadOutput("not arguments")
+            args = tuple(protocol.for_reference(a, _Callback) for a in args)
+            kwargs = {k: protocol.for_reference(protocol.decode_value(v, ref), _Callback)
+                      for k, v in message.get("kwargs", {}).items()}
             with np.errstate(all="ignore"):
                 value = function(*args, **kwargs)
             reply = {"reply": ask, "value": protocol.encode_value(value, self.remotes)}
@@ -460,7 +487,8 @@ class _Session:
             raise
         except Exception as error:  # noqa: BLE001 - the reference, on whatever the student passed
             reply = {"reply": ask, "error": protocol.clean_text(f"{type(error).__name__}: {error}", 300)}
-        self.sock.sendall(protocol.encode_message(reply))
+        if not self.send(protocol.encode_message(reply)):
+            raise _Abandoned()
 
     def callback(self, ask, ref, method, args):
         """Call what stayed in the sandbox (``ref`` of ``ask``) and wait for its answer; asks made
@@ -468,8 +496,9 @@ class _Session:
         self._count()
         self.callbacks += 1
         call = self.callbacks
-        self.sock.sendall(protocol.encode_message({"call": call, "ask": ask, "ref": ref, "method": method,
-                                                   "args": protocol.encode_value(tuple(args), [])}))
+        if not self.send(protocol.encode_message({"call": call, "ask": ask, "ref": ref, "method": method,
+                                                  "args": protocol.encode_value(tuple(args), [])})):
+            raise _Abandoned()
         while True:
             raw = self._next_raw()
             message = protocol.parse_message(raw)
@@ -488,7 +517,10 @@ class _Session:
             left = (self.deadline or time.monotonic()) - time.monotonic()
             if left <= 0 or not select.select([self.sock], [], [], left)[0]:
                 raise _Expired()
-            chunk = self.sock.recv(1 << 16)
+            try:
+                chunk = self.sock.recv(1 << 16)
+            except BlockingIOError:
+                continue
             if not chunk:
                 raise _Abandoned()
             self._take(chunk)
