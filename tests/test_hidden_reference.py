@@ -242,3 +242,21 @@ def test_a_child_cannot_hold_or_swell_the_grader(tmp_path, hide):
     assert all(p.get("kind") != "grader_error" for p in late["problems"]), late["problems"]
     assert records["e-honest"]["score"] == MAX
     assert peak_mb < 1500, peak_mb
+
+
+def test_the_same_verdicts_with_and_without_the_option(tmp_path):
+    """Catalogued mistakes of the functions that are given reference functions (every fourth),
+    graded both ways: the same status and points case by case (all 64 variants: the same too,
+    measured once; ``benchmarks/throughput.py --hide-reference`` builds that class)."""
+    from autograder.engine.assignment import plan
+    builds_on = {c["function"] for calls, names, _ in plan(COURSE) if names for c in calls}
+    entries = [e for e in COURSE.content.catalogue_entries() if e.function in builds_on and not e.accepted][::4]
+    assert len(entries) >= 6
+    for i, entry in enumerate(entries):
+        make_submission(tmp_path / f"s{i:02d}", {entry.function: entry.source()})
+    tier = "bwrap" if available("bwrap") else "restricted"
+    verdicts = {hide: {s: [(c.case, c.status, c.points, c.max_points) for c in r.cases]
+                       for s, r in graded(tmp_path, tier, hide).items()} for hide in (False, True)}
+    assert verdicts[True] == verdicts[False]
+    lost = [s for s, cases in verdicts[True].items() if any(p < m for _, _, p, m in cases)]
+    assert len(lost) == len(entries)                   # every one of them a mistake that costs points
