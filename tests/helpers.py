@@ -1,21 +1,15 @@
 """What many tests need: the course, points per function, records by student."""
 from autograder import course as _course
 
+from .corpus import ENTRIES as CORPUS
+
 COURSE = _course.current()
 POINTS = {g.name: g.points for g in COURSE.graded}
 MAX = sum(POINTS.values())
 ENTRIES = COURSE.content.catalogue_entries()
 
 # gradient descent that changes phi0 in place (phi = phi0; phi -= ...): right values, wrong contract
-IN_PLACE = """
-def gradient_descent(grad, phi0, x, y, learning_rate, n_steps):
-    phi = phi0
-    path = [phi.copy()]
-    for _ in range(n_steps):
-        phi -= learning_rate * grad(phi, x, y)
-        path.append(phi.copy())
-    return np.array(path)
-"""
+IN_PLACE = next(i.code for i in CORPUS if (i.function, i.label) == ("gradient_descent", "alias-phi0"))
 
 
 def entry(name, function=None):

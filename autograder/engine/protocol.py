@@ -223,6 +223,17 @@ def _ints(values):
     return isinstance(values, list) and all(type(v) is int and v >= 0 for v in values)
 
 
+def _check_array(values, shape, budget):
+    """An encoded array's values and shape (from the sandbox): BadOutput unless they agree, and
+    take their numbers from ``budget``."""
+    if not isinstance(values, list) or not _ints(shape) or len(shape) > 4 or \
+            any(n > MAX_ELEMENTS for n in shape) or math.prod(shape) != len(values):
+        raise BadOutput("malformed array")
+    budget[0] -= len(values)
+    if budget[0] < 0:
+        raise BadOutput("too many values")
+
+
 def decode_output(encoded, depth=0, budget=None):
     """Check and convert an encoded output (from the sandbox: trust nothing in it): at most
     MAX_ELEMENTS numbers and items in all."""
@@ -234,12 +245,7 @@ def decode_output(encoded, depth=0, budget=None):
         raise BadOutput("too many values")
     if "$array" in encoded:
         values, shape = encoded["$array"], encoded.get("shape")
-        if not isinstance(values, list) or not _ints(shape) or len(shape) > 4 or \
-                any(n > MAX_ELEMENTS for n in shape) or math.prod(shape) != len(values):
-            raise BadOutput("malformed array")
-        budget[0] -= len(values)
-        if budget[0] < 0:
-            raise BadOutput("too many values")
+        _check_array(values, shape, budget)
         try:
             array = np.array(values, dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
@@ -471,12 +477,9 @@ def decode_value(spec, ref, depth=0, budget=None):
         return spec
     if type(spec) is dict and "$nd" in spec:
         values, shape, dtype = spec["$nd"], spec.get("shape"), spec.get("dtype")
-        if not isinstance(values, list) or not _ints(shape) or len(shape) > 4 or dtype not in VALUE_DTYPES or \
-                any(n > MAX_ELEMENTS for n in shape) or math.prod(shape) != len(values):
+        if dtype not in VALUE_DTYPES:
             raise BadOutput("malformed array")
-        budget[0] -= len(values)
-        if budget[0] < 0:
-            raise BadOutput("too many values")
+        _check_array(values, shape, budget)
         try:
             array = np.array(values, dtype=dtype).reshape(shape)
         except (TypeError, ValueError, OverflowError):
